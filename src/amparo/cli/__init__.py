@@ -1,0 +1,49 @@
+"""The `amparo` command line.
+
+Each domain adds its own Typer sub-application here. Expected errors (`AmparoError`) are printed as
+one clear message on stderr with exit status 2 (usage or input) or 1 (data); never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from amparo.errors import AmparoError
+
+app = typer.Typer(
+    name="amparo",
+    help="Amparo: rights-based migration case management.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _register() -> None:
+    # Sub-applications are imported here, not at module top, so that `amparo --help` stays cheap
+    # and a new domain adds exactly one line.
+    from amparo.cli import treaties
+
+    app.add_typer(treaties.app, name="treaties")
+
+
+_register()
+
+
+def main() -> None:
+    import click
+
+    try:
+        result = app(standalone_mode=False)
+    except AmparoError as exc:
+        typer.echo(f"Error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.ClickException as exc:  # usage errors: exit status 2
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        typer.echo("Aborted.", err=True)
+        sys.exit(1)
+    sys.exit(result if isinstance(result, int) else 0)
