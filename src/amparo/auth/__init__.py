@@ -1,0 +1,1 @@
+"""Who may do what: roles, scopes, the firewall, passwords, tokens and sessions."""
