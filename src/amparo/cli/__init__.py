@@ -27,6 +27,12 @@ def _register() -> None:
     from amparo.cli import treaties
 
     app.add_typer(treaties.app, name="treaties")
+    from amparo.cli import certificate
+
+    app.add_typer(certificate.app, name="certificate")
+    from amparo.cli import programmes
+
+    app.add_typer(programmes.app, name="programmes")
 
 
 _register()
