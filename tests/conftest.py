@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# Database fixtures (backend, engine, session, fresh_engine) for SQLite and PostgreSQL.
+pytest_plugins = ["db_support"]
+
 REQUIRE_ALL = os.environ.get("AMPARO_TEST_REQUIRE_ALL") == "1"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,0 +1,70 @@
+"""Audit queries: locking the head, appending, and reading the chain in order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Row, func, select, update
+from sqlalchemy.orm import Session
+
+from amparo.audit.models import AuditEntry, AuditHead
+
+HEAD_ID = 1
+_entries = AuditEntry.__table__
+_head = AuditHead.__table__
+
+
+def lock_head(session: Session) -> tuple[int, str]:
+    """The chain's tip (last id, last hash), locked until the transaction ends.
+
+    PostgreSQL takes a row lock (`FOR UPDATE`); on SQLite every transaction already began with
+    `BEGIN IMMEDIATE` (see `amparo.db.engine`), which holds the database's single write lock.
+    """
+    row = session.execute(
+        select(_head.c.last_id, _head.c.last_hash).where(_head.c.id == HEAD_ID).with_for_update()
+    ).one_or_none()
+    if row is None:
+        raise RuntimeError("audit_head row missing: the database was not migrated with `amparo db upgrade`")
+    return int(row.last_id), str(row.last_hash)
+
+
+def append(session: Session, values: dict[str, Any]) -> None:
+    session.execute(_entries.insert().values(**values))
+    session.execute(
+        update(_head).where(_head.c.id == HEAD_ID).values(last_id=values["id"], last_hash=values["hash"])
+    )
+
+
+def read_head(session: Session) -> tuple[int, str] | None:
+    row = session.execute(select(_head.c.last_id, _head.c.last_hash).where(_head.c.id == HEAD_ID)).one_or_none()
+    return None if row is None else (int(row.last_id), str(row.last_hash))
+
+
+def iter_entries(session: Session, batch: int = 2000) -> Iterator[Row[Any]]:
+    """Every entry in id order, fetched in batches by key (constant memory, no long-held cursor)."""
+    after = None
+    while True:
+        query = select(_entries).order_by(_entries.c.id).limit(batch)
+        if after is not None:
+            query = query.where(_entries.c.id > after)
+        rows = session.execute(query).all()
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].id
+
+
+def count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(_entries)) or 0)
+
+
+def entries_for(session: Session, object_type: str, object_id: str, limit: int = 100) -> list[AuditEntry]:
+    """Recent entries about one record, newest first (for "who looked at my file")."""
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.object_type == object_type, AuditEntry.object_id == object_id)
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,1 @@
+"""Cases: an append-only journal of actions per case; the case's state is derived from it."""

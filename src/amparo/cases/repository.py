@@ -1,0 +1,192 @@
+"""Case and journal queries: the compare-and-set append, case numbers, scoping and the queues."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, exists, false, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from amparo.cases.models import Action, Case, CaseConsularConsent, CaseNumberCounter
+from amparo.db.compat import insert_for
+from amparo.people.models import PersonNationality
+from amparo.people.repository import name_prefix_ids
+from amparo.people.names import prefix_upper_bound
+
+_cases = Case.__table__
+
+
+def get(session: Session, case_id: int) -> Case | None:
+    return session.get(Case, case_id)
+
+
+def get_by_number(session: Session, number: str) -> Case | None:
+    return session.scalars(select(Case).where(Case.number == number)).one_or_none()
+
+
+def next_case_number(session: Session, jurisdiction: str, year: int) -> int:
+    """The next sequence value for `jurisdiction` in `year`, in one atomic upsert.
+
+    The counter row stays locked until the transaction ends, so concurrent openings get distinct,
+    gapless numbers (a rolled-back opening gives its number back).
+    """
+    table = CaseNumberCounter.__table__
+    statement = (
+        insert_for(session.get_bind().dialect.name, table)
+        .values(jurisdiction_code=jurisdiction, year=year, last_value=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.jurisdiction_code, table.c.year], set_={"last_value": table.c.last_value + 1}
+        )
+        .returning(table.c.last_value)
+    )
+    return int(session.execute(statement).scalar_one())
+
+
+def add_case(session: Session, case: Case) -> Case:
+    session.add(case)
+    session.flush()
+    return case
+
+
+def add_action(session: Session, action: Action) -> Action:
+    session.add(action)
+    session.flush()
+    return action
+
+
+def compare_and_set(session: Session, case_id: int, expected_version: int, values: dict[str, Any]) -> bool:
+    """Move the case from `expected_version` to the next, with its new derived state, atomically.
+
+    Returns False when the case is no longer at `expected_version`: another writer got there first.
+    On PostgreSQL the second writer waits for the first's row lock and then re-reads the row (READ
+    COMMITTED), so it sees the new version and matches nothing; on SQLite writers are serialised.
+    """
+    statement = (
+        update(_cases)
+        .where(_cases.c.id == case_id, _cases.c.version == expected_version)
+        .values(version=_cases.c.version + 1, **values)
+    )
+    return session.execute(statement).rowcount == 1
+
+
+def current_version(session: Session, case_id: int) -> int | None:
+    return session.scalar(select(_cases.c.version).where(_cases.c.id == case_id))
+
+
+def journal(session: Session, case_id: int) -> list[Action]:
+    return list(session.scalars(select(Action).where(Action.case_id == case_id).order_by(Action.seq)))
+
+
+def replace_consents(session: Session, case_id: int, states: Iterable[str]) -> None:
+    session.execute(delete(CaseConsularConsent).where(CaseConsularConsent.case_id == case_id))
+    rows = [{"case_id": case_id, "state": state} for state in sorted(set(states))]
+    if rows:
+        session.execute(insert(CaseConsularConsent), rows)
+
+
+def nationalities_by_person(session: Session, person_ids: Iterable[int]) -> dict[int, frozenset[str]]:
+    ids = list(set(person_ids))
+    found: dict[int, set[str]] = {}
+    if ids:
+        query = select(PersonNationality.person_id, PersonNationality.country_code).where(
+            PersonNationality.person_id.in_(ids)
+        )
+        for person_id, code in session.execute(query):
+            found.setdefault(person_id, set()).add(code)
+    return {pid: frozenset(codes) for pid, codes in found.items()}
+
+
+def consents_by_case(session: Session, case_ids: Iterable[int]) -> dict[int, frozenset[str]]:
+    ids = list(set(case_ids))
+    found: dict[int, set[str]] = {}
+    if ids:
+        query = select(CaseConsularConsent.case_id, CaseConsularConsent.state).where(CaseConsularConsent.case_id.in_(ids))
+        for case_id, state in session.execute(query):
+            found.setdefault(case_id, set()).add(state)
+    return {cid: frozenset(states) for cid, states in found.items()}
+
+
+def scope_filter(
+    relations: Iterable[str], *, user_id: int, jurisdiction: str | None, person_id: int | None, consular_state: str | None
+) -> ColumnElement[bool]:
+    """SQL for "the actor holds one of `relations` to this case" (the list-side mirror of the policy)."""
+    clauses: list[ColumnElement[bool]] = []
+    for relation in relations:
+        if relation == "self" and person_id is not None:
+            clauses.append(Case.person_id == person_id)
+        elif relation == "assigned":
+            clauses.append(Case.assigned_user_id == user_id)
+        elif relation == "same_jurisdiction" and jurisdiction is not None:
+            clauses.append(Case.jurisdiction_code == jurisdiction)
+        elif relation == "consulate_with_consent" and consular_state is not None:
+            clauses.append(
+                and_(
+                    exists().where(CaseConsularConsent.case_id == Case.id, CaseConsularConsent.state == consular_state),
+                    exists().where(
+                        PersonNationality.person_id == Case.person_id, PersonNationality.country_code == consular_state
+                    ),
+                )
+            )
+    return or_(*clauses) if clauses else false()
+
+
+def looks_like_case_number(q: str) -> bool:
+    """"ARG-2026-0001" or its beginning ("arg-2026"): three letters, a dash and a digit."""
+    head = q.strip().upper()
+    return len(head) >= 5 and head[:3].isalpha() and head[:3].isascii() and head[3] == "-" and head[4].isdigit()
+
+
+def list_page(
+    session: Session,
+    scope: ColumnElement[bool],
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+    jurisdiction: str | None = None,
+    assigned_to: int | None = None,
+    nationality: str | None = None,
+    q: str | None = None,
+    deadline_before: date | None = None,
+    after_id: int | None = None,
+    limit: int = 50,
+) -> list[Case]:
+    """Up to `limit + 1` cases, newest first, after keyset `after_id` (the extra row says "more")."""
+    query = select(Case).where(scope)
+    if kind:
+        query = query.where(Case.kind == kind)
+    if status:
+        query = query.where(Case.status == status)
+    if jurisdiction:
+        query = query.where(Case.jurisdiction_code == jurisdiction)
+    if assigned_to is not None:
+        query = query.where(Case.assigned_user_id == assigned_to)
+    if nationality:
+        query = query.where(
+            Case.person_id.in_(select(PersonNationality.person_id).where(PersonNationality.country_code == nationality))
+        )
+    if deadline_before is not None:
+        query = query.where(Case.deadline < deadline_before)
+    if q:
+        if looks_like_case_number(q):
+            prefix = q.strip().upper()
+            query = query.where(Case.number >= prefix, Case.number < prefix_upper_bound(prefix))
+        else:
+            query = query.where(Case.person_id.in_(name_prefix_ids(q)))
+    if after_id is not None:
+        query = query.where(Case.id < after_id)
+    return list(session.scalars(query.order_by(Case.id.desc()).limit(limit + 1)))
+
+
+def touch_values(now: datetime, state_json: dict[str, Any], *, status: str, assigned_user_id: int | None, deadline: date | None) -> dict[str, Any]:
+    """The denormalised columns written with every version bump."""
+    return {
+        "status": status,
+        "assigned_user_id": assigned_user_id,
+        "deadline": deadline,
+        "state": state_json,
+        "updated_at": now,
+    }
+
+

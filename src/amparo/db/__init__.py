@@ -1,0 +1,1 @@
+"""Storage: the declarative base, engines for SQLite and PostgreSQL, sessions and migrations."""

@@ -1,0 +1,70 @@
+"""The one place where SQLite and PostgreSQL differ.
+
+Everything else in Amparo is written against these types and helpers, so the same models, queries and
+tests run on both databases.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, String
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+#: Primary keys: 64-bit on PostgreSQL (journals outgrow 2**31); SQLite needs exactly INTEGER for rowid
+#: aliasing and autoincrement, and its INTEGER is 64-bit anyway.
+BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+
+#: JSON documents: JSONB on PostgreSQL (indexable, compact), SQLite's JSON text elsewhere.
+JSONDocument = JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def search_key_type(length: int) -> String:
+    """A string compared byte by byte, so that prefix searches are index range scans on both databases.
+
+    SQLite's default BINARY collation already compares bytes; PostgreSQL needs the "C" collation,
+    otherwise the locale's ordering breaks `key >= 'abc' AND key < 'abd'` and its LIKE cannot use the
+    index.
+    """
+    return String(length).with_variant(String(length, collation="C"), "postgresql")  # type: ignore[return-value]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant, always handed back as an aware UTC `datetime`.
+
+    PostgreSQL stores `timestamptz`; SQLite has no time zones, so the value is stored as naive UTC and
+    made aware again on the way out. Naive input is refused: guessing a zone is how journals lie.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} refused: pass an aware datetime (UTC)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """Server time, UTC, to the microsecond (both databases keep microseconds)."""
+    return datetime.now(UTC)
+
+
+def insert_for(dialect_name: str, table: Any) -> Any:
+    """An INSERT that supports ON CONFLICT for the session's dialect (both spell it the same way)."""
+    if dialect_name == "postgresql":
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)

@@ -1,0 +1,86 @@
+"""Engines for the embedded SQLite file and for PostgreSQL.
+
+SQLite is tuned for durability first: an action the API acknowledged must survive `kill -9` and a
+power cut, so the journal is WAL with `synchronous=FULL` (NORMAL may lose the last transactions on
+power loss). Every transaction starts with `BEGIN IMMEDIATE`: nearly every request writes (each read of
+personal data appends to the audit chain), and a deferred transaction that reads and then writes fails
+with SQLITE_BUSY instead of waiting its turn when another writer got in first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+#: How long a SQLite writer waits for the lock before giving up, in milliseconds.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+    """Create the engine for `url` (`sqlite:///path` or `postgresql+psycopg://...`).
+
+    Args:
+        url: SQLAlchemy database URL.
+        echo: Log every statement (debugging only).
+        pool_size: Connections kept open (PostgreSQL and SQLite files).
+        max_overflow: Extra connections allowed under load.
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow)
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(
+            parsed,
+            echo=echo,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_pre_ping=True,  # a restarted server must not turn the next request into a 500
+            pool_recycle=1800,
+        )
+    raise ValueError(f"unsupported database URL {parsed.render_as_string(hide_password=True)!r}: expected sqlite:/// or postgresql+psycopg://")
+
+
+def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    parsed = make_url(url)
+    database = parsed.database or ""
+    in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    if not in_memory:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        echo=kwargs["echo"],
+        # The pool hands connections between threads; each is used by one thread at a time.
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        **({} if in_memory else {"pool_size": kwargs["pool_size"], "max_overflow": kwargs["max_overflow"]}),
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide where transactions begin (see the begin hook).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def backend_name(engine_or_url: Engine | str) -> str:
+    """`sqlite` or `postgresql`."""
+    if isinstance(engine_or_url, Engine):
+        return engine_or_url.dialect.name
+    return make_url(engine_or_url).get_backend_name()

@@ -1,0 +1,1 @@
+"""People: the person at the centre of every case, with names as written in their documents."""
