@@ -8,6 +8,8 @@ from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from amparo.db.base import Base
+from amparo.jurisdictions import models as _jurisdictions  # noqa: F401  (foreign-key targets must be mapped)
+from amparo.people import models as _people  # noqa: F401
 from amparo.db.compat import BigIntId, UTCDateTime, utcnow
 
 

@@ -8,7 +8,10 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from amparo.auth import models as _auth  # noqa: F401  (foreign-key targets must be mapped)
 from amparo.db.base import Base
+from amparo.jurisdictions import models as _jurisdictions  # noqa: F401
+from amparo.people import models as _people  # noqa: F401
 from amparo.db.compat import BigIntId, JSONDocument, UTCDateTime, search_key_type, utcnow
 
 

@@ -33,6 +33,11 @@ def _register() -> None:
     from amparo.cli import programmes
 
     app.add_typer(programmes.app, name="programmes")
+    from amparo.cli import audit, db, users
+
+    app.add_typer(db.app, name="db")
+    app.add_typer(users.app, name="users")
+    app.add_typer(audit.app, name="audit")
 
 
 _register()

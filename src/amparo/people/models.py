@@ -8,6 +8,7 @@ from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from amparo.db.base import Base
+from amparo.jurisdictions import models as _jurisdictions  # noqa: F401  (foreign-key target must be mapped)
 from amparo.db.compat import BigIntId, JSONDocument, UTCDateTime, search_key_type, utcnow
 from amparo.people.names import KEY_LENGTH
 

@@ -1,0 +1,33 @@
+"""`amparo audit`: check that the audit chain is intact."""
+
+from __future__ import annotations
+
+import typer
+
+from amparo.cli.db import URL_OPTION, resolve_url
+
+app = typer.Typer(help="The audit trail of every access to personal data.", no_args_is_help=True)
+
+
+@app.command()
+def verify(url: str | None = URL_OPTION) -> None:
+    """Walk the hash chain; print OK and the count, or the first broken link and exit with status 1."""
+    from amparo.audit import service as audit
+    from amparo.db.engine import make_engine
+    from amparo.db.session import session_scope
+
+    engine = make_engine(resolve_url(url))
+    try:
+        with session_scope(engine) as session:
+            result = audit.verify(session)
+    finally:
+        engine.dispose()
+    if result.ok:
+        typer.echo(f"OK: {result.checked} audit entries verified; head {result.head_id} {result.head_hash}")
+        return
+    typer.echo(
+        f"BROKEN: first broken link at entry {result.first_broken_id}: {result.reason} "
+        f"({result.checked} entries read)",
+        err=True,
+    )
+    raise typer.Exit(1)
