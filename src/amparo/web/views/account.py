@@ -1,0 +1,83 @@
+"""Sign-in and sign-out pages.
+
+The form, its CSRF check, its errors and the session cookie are the web layer's; checking the
+password and issuing the token is `amparo.auth.service.login(session, username, password,
+remote_addr, kind="web")`, owned by the auth package.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import Field
+
+from amparo.errors import TooManyRequests, Unauthenticated
+from amparo.web.cookies import clear_session_cookie, set_session_cookie
+from amparo.web.flash import flash
+from amparo.web.forms import WebForm, blank_form, read_form
+from amparo.web.i18n import N_, _
+from amparo.web.routing import web_router
+from amparo.web.templating import render
+
+router = web_router()
+
+
+class SignInForm(WebForm):
+    """Username (an email address or a phone number) and password."""
+
+    username: str = Field(
+        min_length=1, max_length=254, title=N_("Email address or phone number"), description=N_("The one you registered with.")
+    )
+    password: str = Field(min_length=1, max_length=1024, title=N_("Password"))
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: a path on this site only, never another site (open redirect)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
+
+
+@router.get("/sign-in", name="sign_in")
+def sign_in_page(request: Request) -> HTMLResponse:
+    """The sign-in form."""
+    return render(request, "account/sign_in.html", {"form": blank_form(SignInForm), "next": request.query_params.get("next")})
+
+
+@router.post("/sign-in", name="sign_in_submit")
+async def sign_in(request: Request) -> Response:
+    """Check the form, ask the auth service for a session token, set the cookie and redirect."""
+    data, form = await read_form(request, SignInForm)
+    target = (await request.form()).get("next")
+    next_path = safe_next(target if isinstance(target, str) else None)
+    context = {"form": form, "next": next_path if next_path != "/" else None}
+    if data is None:
+        return render(request, "account/sign_in.html", context, status_code=422)
+    try:
+        from amparo.auth.service import login
+    except ImportError:
+        form.add_error("username", _("Signing in is not available on this server yet."))
+        return render(request, "account/sign_in.html", context, status_code=503)
+    remote = request.client.host if request.client else ""
+    try:
+        with request.app.state.sessionmaker() as session, session.begin():
+            token = login(session, data.username, data.password, remote, kind="web")
+    except Unauthenticated:
+        # One message for an unknown user and a wrong password: the page must not reveal who has an account.
+        form.add_error("password", _("The email address, phone number or password is not right. Check them and try again."))
+        return render(request, "account/sign_in.html", context, status_code=401)
+    except TooManyRequests:
+        form.add_error("password", _("Too many failed attempts. Wait a few minutes, then try again."))
+        return render(request, "account/sign_in.html", context, status_code=429)
+    response = RedirectResponse(next_path, status_code=303)
+    set_session_cookie(response, request, str(getattr(token, "token", token)))
+    return response
+
+
+@router.post("/sign-out", name="sign_out")
+def sign_out(request: Request) -> Response:
+    """Forget the session cookie and say so on the home page."""
+    response = RedirectResponse("/", status_code=303)
+    clear_session_cookie(response, request)
+    flash(response, request, _("You have signed out."), "success")
+    return response
