@@ -44,8 +44,10 @@ class RuleDocument:
         return self.lines.get((), 1)
 
 
-def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], filename: str) -> None:
-    lines[path] = node.start_mark.line + 1
+def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], filename: str, line: int | None = None) -> None:
+    # A mapping's value is reported at the line of its key: "line 40, permit.length" points at
+    # `length:`, not at the first line inside it.
+    lines[path] = line if line is not None else node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -58,7 +60,7 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], filename: str) 
                     details=[{"file": filename, "line": key_node.start_mark.line + 1, "loc": [*path, key]}],
                 )
             seen[key] = key_node.start_mark.line + 1
-            _walk(value_node, (*path, key), lines, filename)
+            _walk(value_node, (*path, key), lines, filename, key_node.start_mark.line + 1)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*path, index), lines, filename)
@@ -114,7 +116,12 @@ def _describe(error: Mapping[str, Any]) -> str:
         return "this field is required but missing"
     if kind == "extra_forbidden":
         return "this field is not known here (check its spelling and indentation)"
-    return str(error.get("msg", "invalid value"))
+    return str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def validate(model: type[M], document: RuleDocument, what: str) -> M:
@@ -141,7 +148,7 @@ def validate(model: type[M], document: RuleDocument, what: str) -> M:
             field = ".".join(str(p) for p in loc) or "(document)"
             received = error.get("input")
             message = _describe(error)
-            shown = "" if error.get("type") in {"missing"} else f" (received {received!r})"
+            shown = "" if error.get("type") == "missing" else f" (received {_short(received)})"
             parts.append(f"{document.filename}, line {line}, {field}: {message}{shown}")
             details.append({"file": document.filename, "line": line, "loc": list(loc), "expected": message})
         more = exc.error_count() - len(details)
