@@ -1,0 +1,178 @@
+"""Draw a certificate of pending application as an A4 PDF with a QR code.
+
+The PDF is a rendering of the token, not a second source of truth: `render_pdf` checks that the
+claims it prints are exactly those the token carries, so the paper can never say something its QR
+code does not. The QR code holds the verification URL; the token is also printed, in groups of five
+characters, for someone who must type it.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pycountry
+import segno
+from fpdf import FPDF
+
+from amparo.certificates.fonts import FontSet, find_fonts, fonts_for
+from amparo.certificates.schemas import CertificateClaims
+from amparo.certificates.tokens import peek_claims
+from amparo.errors import InvalidInput
+
+TITLE = "Certificate of pending application"
+#: QR error correction "M" (15 % recovery) survives creases and a worn printout at this size.
+QR_ERROR = "m"
+QR_SIZE_MM = 62
+_MARGIN = 18
+
+
+def qr_code(verify_url: str) -> segno.QRCode:
+    """The QR code the certificate carries (exposed so tests and the web page draw the same one)."""
+    return segno.make(verify_url, error=QR_ERROR, micro=False)
+
+
+def jurisdiction_name(code: str) -> str:
+    """'Argentina (AR)'; the code alone when the ISO tables do not know it.
+
+    >>> jurisdiction_name("AR")
+    'Argentina (AR)'
+    """
+    record = pycountry.subdivisions.get(code=code) if "-" in code else pycountry.countries.get(alpha_2=code)
+    return f"{record.name} ({code})" if record is not None else code
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value is not None else "not stated in the identity document"
+
+
+def group_token(token: str, size: int = 5) -> str:
+    """The token in groups for typing by hand; `verify` ignores the spaces.
+
+    >>> group_token("abcdefghijk.lm")
+    'abcde fghij k.lm'
+    """
+    return " ".join(token[i : i + size] for i in range(0, len(token), size))
+
+
+def statement(claims: CertificateClaims) -> str:
+    """What the certificate proves, in plain words."""
+    state = "under appeal" if claims.status == "under_appeal" else "pending"
+    return (
+        f"This certifies that the person named above filed an application under the programme "
+        f"\u201c{claims.programme_title}\u201d on {claims.filed_on.isoformat()}, and that the application was "
+        f"{state} when this certificate was issued. While the application is pending or under appeal, the holder "
+        "has the rights that the programme and the law give to applicants, and must not be treated as a person "
+        "without any status. This certificate has no expiry date: it stays valid for as long as the application is "
+        "pending or under appeal. Show it together with the identity document."
+    )
+
+
+class _CertificatePDF(FPDF):
+    def __init__(self, fonts: FontSet, fallbacks: list) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.set_margins(_MARGIN, _MARGIN, _MARGIN)
+        self.set_auto_page_break(auto=True, margin=_MARGIN)
+        self.add_font("body", "", str(fonts.regular))
+        self.add_font("body", "B", str(fonts.bold))
+        self.add_font("mono", "", str(fonts.mono))
+        names = []
+        for index, path in enumerate(fallbacks):
+            names.append(f"fallback{index}")
+            self.add_font(names[-1], "", str(path))
+        if names:
+            self.set_fallback_fonts(names, exact_match=False)
+        # Shaping joins Arabic letters and orders right-to-left runs; without it an Arabic name prints
+        # as isolated letters in the wrong order.
+        self.set_text_shaping(True)
+
+    def field(self, label: str, value: str) -> None:
+        self.set_font("body", "", 9)
+        self.set_text_color(90, 90, 90)
+        self.cell(0, 5, label, new_x="LMARGIN", new_y="NEXT")
+        self.set_font("body", "B", 12)
+        self.set_text_color(0, 0, 0)
+        # Fields sit to the left of the QR code.
+        self.multi_cell(self.epw - QR_SIZE_MM - 6, 6.5, value, new_x="LMARGIN", new_y="NEXT")
+        self.ln(1.5)
+
+
+def render_pdf(claims: CertificateClaims, token: str, verify_url: str, *, fonts: FontSet | None = None) -> bytes:
+    """The certificate as PDF bytes.
+
+    Args:
+        claims: what the certificate states; must be exactly what `token` carries.
+        token: the signed token (from `issue`).
+        verify_url: ``{base_url}/verify/{token}`` (see `verification_url`), encoded in the QR code.
+        fonts: font files to use; found on the system when omitted.
+
+    Raises:
+        InvalidInput: the token carries other claims, or the URL does not end with the token.
+        FontMissing: no installed font can draw some character of the certificate.
+    """
+    if peek_claims(token) != claims:
+        raise InvalidInput(
+            "The claims to print differ from the claims in the token; issue the token from these claims "
+            "(the PDF must never say something its QR code does not)."
+        )
+    if not verify_url.endswith("/verify/" + token):
+        raise InvalidInput(f"The verification URL must end with '/verify/<token>'; got {verify_url[:80]!r}.")
+    fonts = fonts or find_fonts()
+    variable_text = " ".join(
+        [claims.programme_title, claims.given_names, claims.family_names, claims.case_number, claims.programme_id]
+    )
+    pdf = _CertificatePDF(fonts, fonts_for(variable_text, fonts))
+    pdf.set_title(f"{TITLE} {claims.case_number}")
+    pdf.set_subject(f"{claims.programme_title}, {claims.jurisdiction}")
+    pdf.set_author(jurisdiction_name(claims.jurisdiction))
+    pdf.set_creator("Amparo")
+    pdf.set_lang("en")
+    pdf.set_creation_date(claims.issued_at)
+    pdf.add_page()
+
+    pdf.set_font("body", "B", 20)
+    pdf.multi_cell(0, 10, TITLE, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("body", "", 11)
+    pdf.multi_cell(0, 6, jurisdiction_name(claims.jurisdiction), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+
+    qr_top = pdf.get_y()
+    buffer = io.BytesIO()
+    qr_code(verify_url).save(buffer, kind="png", scale=8, border=4)
+    buffer.seek(0)
+    pdf.image(buffer, x=pdf.w - _MARGIN - QR_SIZE_MM, y=qr_top, w=QR_SIZE_MM, h=QR_SIZE_MM)
+    pdf.set_xy(pdf.w - _MARGIN - QR_SIZE_MM, qr_top + QR_SIZE_MM)
+    pdf.set_font("body", "", 8)
+    pdf.multi_cell(QR_SIZE_MM, 4, "Scan to check the current status", align="C")
+    pdf.set_xy(_MARGIN, qr_top)
+
+    pdf.field("Holder (names as written in the identity document)", claims.holder_name)
+    pdf.field("Date of birth", _day(claims.date_of_birth))
+    pdf.field("Case number", claims.case_number)
+    pdf.field("Programme", f"{claims.programme_title} ({claims.programme_id})")
+    pdf.field("Application filed on", claims.filed_on.isoformat())
+    pdf.field("Certificate issued", f"{claims.issued_at:%Y-%m-%d %H:%M} UTC, certificate {claims.certificate_id}")
+    pdf.set_y(max(pdf.get_y(), qr_top + QR_SIZE_MM + 8))
+
+    pdf.set_font("body", "B", 12)
+    pdf.cell(0, 7, "What this certificate proves", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("body", "", 10.5)
+    pdf.multi_cell(0, 5.5, statement(claims), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+
+    pdf.set_font("body", "B", 12)
+    pdf.cell(0, 7, "How to check it", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("body", "", 9.5)
+    pdf.multi_cell(
+        0,
+        5,
+        f"Online: scan the QR code, or open {verify_url.removesuffix(token)} followed by the code below. "
+        f"Offline: amparo certificate verify CODE --public-key FILE, with the public key of "
+        f"{jurisdiction_name(claims.jurisdiction)}. Spaces in the code do not matter.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(2)
+    pdf.set_font("mono", "", 8.5)
+    pdf.multi_cell(0, 4.2, group_token(token), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
