@@ -62,7 +62,16 @@ def build_acts(inst: Instrument, record: dict[str, Any], code: str) -> list[Act]
         dep_text = f"in {dep.year} (the source gives the year only)" if latest != dep else dep.isoformat()
         verb = f"{verb} {dep_text}"
         override = _d(raw.get("in_force_from"))
-        if override:
+        by_rule = max(entry_into_force(inst.eif_rule, latest), treaty_eif)
+        if override and kind != "succession" and override != by_rule and not raw.get("reaccession"):
+            # The source contradicts itself (its deposit date and its entry-into-force date are not
+            # the rule's distance apart): bound for certain only from the later of the two.
+            eif_early, eif = min(override, by_rule), max(override, by_rule)
+            how = (
+                f"from {eif.isoformat()} at the latest: the source gives {override.isoformat()}, but its deposit "
+                f"date gives {by_rule.isoformat()} under {inst.cite(inst.eif_article)}"
+            )
+        elif override:
             eif = eif_early = override
             how = f"from {eif.isoformat()} (date given by the source; {inst.cite(inst.eif_article)})"
         elif kind == "succession":
