@@ -62,12 +62,12 @@ def _instrument(entry: Any, where: str) -> Instrument:
         raise DataError(f"{where}: each catalogue entry must be a mapping, got {entry!r}")
     line = entry.pop("__line__", 0)
     where = f"{where} line {line}"
-    missing = [key for key in _REQUIRED if key not in entry]
-    if missing:
-        raise DataError(f"{where}: entry {entry.get('id', '?')!r} lacks {', '.join(missing)}")
     unknown = set(entry) - set(_REQUIRED) - _OPTIONAL
     if unknown:
         raise DataError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; expected some of {sorted(set(_REQUIRED) | _OPTIONAL)}")
+    missing = [key for key in _REQUIRED if key not in entry]
+    if missing:
+        raise DataError(f"{where}: entry {entry.get('id', '?')!r} lacks {', '.join(missing)}")
     try:
         eif_rule = check_rule({k: v for k, v in entry["eif_rule"].items() if k != "__line__"}, EIF_KINDS)
         den = entry.get("denunciation_rule")
