@@ -52,7 +52,7 @@ def _gettext(message: str, **variables: Any) -> Markup:
 
 
 def _ngettext(singular: str, plural: str, num: int, **variables: Any) -> Markup:
-    variables.setdefault("num", i18n.format_number(num))
+    variables.setdefault("num", num)
     return Markup(i18n.translations(i18n.current()).ngettext(singular, plural, num)) % variables
 
 
