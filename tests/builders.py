@@ -94,3 +94,21 @@ def make_case(
 
 def actor_for(user: User) -> Actor:
     return users.actor_for(user)
+
+
+def force_assign(session: Session, case: Case, user_id: int | None) -> Case:
+    """Set the assignee directly (a set-up shortcut: real assignment is the `assign` action)."""
+    case.assigned_user_id = user_id
+    case.state = {**case.state, "assigned_user_id": user_id}
+    session.flush()
+    return case
+
+
+def grant_consent(session: Session, case: Case, state: str, granted: bool = True) -> Case:
+    """The person consents (through the real action) to the consulate of `state` seeing the case."""
+    person = session.get(Person, case.person_id)
+    owner = actor_for(make_user(session, Role.APPLICANT, None, person=person))
+    cases.append_action(
+        session, owner, case.id, case.version, {"type": "consular_consent", "payload": {"state": state, "granted": granted}}, "consent"
+    )
+    return case
