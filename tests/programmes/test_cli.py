@@ -69,3 +69,29 @@ def test_validate_and_show(monkeypatch, capsys) -> None:
 def test_missing_file_exits_2(monkeypatch, capsys, tmp_path: Path) -> None:
     status, _, err = run(monkeypatch, capsys, "check", str(tmp_path / "nope.yaml"))
     assert status == 2 and "no such file" in err
+
+
+def test_assess_explains_each_criterion(monkeypatch, capsys, tmp_path: Path) -> None:
+    application = tmp_path / "application.yaml"
+    application.write_text(
+        "filed_on: 2021-06-01\n"
+        "person: {birth_date: 1990-03-10, nationalities: [VEN], declares_no_disqualifying_record: true,"
+        " identity_document: {kind: passport, expires_on: 2018-01-01}}\n"
+        "evidence: [{kind: school_enrolment, dated: 2021-01-31}]\n",
+        encoding="utf-8",
+    )
+    status, out, _ = run(monkeypatch, capsys, "assess", "col-etpv-2021", str(application))
+    assert status == 0
+    assert "col-etpv-2021@1, filed on 2021-06-01: incomplete" in out
+    assert "- presence: needs evidence. The evidence given (school enrolment record dated 2021-01-31)" in out
+    assert "(the officer checks this)" in out
+    status, out, _ = run(monkeypatch, capsys, "assess", "col-etpv-2021", str(application), "--json")
+    assert json.loads(out)["overall"] == "incomplete"
+
+
+def test_assess_refuses_evidence_dated_after_filing(monkeypatch, capsys, tmp_path: Path) -> None:
+    application = tmp_path / "application.yaml"
+    application.write_text("filed_on: 2021-06-01\nperson: {}\nevidence: [{kind: utility_bill, dated: 2021-06-02}]\n", encoding="utf-8")
+    status, _, err = run(monkeypatch, capsys, "assess", "col-etpv-2021", str(application))
+    assert status == 2
+    assert "evidence cannot be dated in the future" in err

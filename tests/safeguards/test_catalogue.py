@@ -82,3 +82,11 @@ def test_an_instrument_unknown_to_the_commitments_engine_fails_at_load(tmp_path:
         load(path)
     assert f"line {_line(path, 'CATT')}" in caught.value.message
     assert "does not know the instrument 'CATT'" in caught.value.message
+
+
+def test_describe_separates_binding_sources_from_recommendations() -> None:
+    described = {d["id"]: d for d in load_catalogue().describe()}
+    assert described["no-employer-gate"]["binding_sources"] == []
+    assert described["no-employer-gate"]["sources"] == ["A/59/377 para 65", "A/65/222 para 77(d)"]
+    assert "ICRMW art. 22(1)" in described["individual-decision"]["binding_sources"]
+    assert described["supervisor-sign-off"]["platform_policy"] is True

@@ -82,6 +82,44 @@ def show(
 
 
 @app.command()
+def assess(
+    file: str = typer.Argument(..., help=FILE_HELP),
+    application: Path = typer.Argument(..., help="YAML or JSON with `filed_on`, `person` and `evidence`."),
+    as_json: bool = typer.Option(False, "--json", help="Print the pre-assessment as JSON."),
+) -> None:
+    """Pre-assess an application against each eligibility criterion, with the reason in words."""
+    from amparo.errors import InvalidInput
+    from amparo.programmes import assess as pre_assess
+    from amparo.safeguards.rulefile import read_yaml
+
+    p = _read(file).programme
+    data = read_yaml(application).data
+    if not isinstance(data, dict) or "filed_on" not in data:
+        raise InvalidInput(f"{application}: expected a mapping with `filed_on`, `person` and `evidence`.")
+    assessment = pre_assess(p, data.get("person") or {}, data.get("evidence") or [], _date(data["filed_on"], application))
+    if as_json:
+        typer.echo(json.dumps(assessment.to_dict(), indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"{p.key}, filed on {assessment.filed_on}: {assessment.overall.replace('_', ' ')}")
+    for r in assessment.results:
+        check = " (the officer checks this)" if r.officer_check else ""
+        typer.echo(f"- {r.criterion}: {r.outcome.replace('_', ' ')}. {r.reason}{check}")
+
+
+def _date(value: object, where: Path):
+    import datetime
+
+    from amparo.errors import InvalidInput
+
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(f"{where}: filed_on {value!r} is not a date; expected YYYY-MM-DD.") from None
+
+
+@app.command()
 def check(
     file: str = typer.Argument(..., help=FILE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),

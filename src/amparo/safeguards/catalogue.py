@@ -117,6 +117,22 @@ class Catalogue:
     by_event: dict[str, tuple[Safeguard, ...]]
     path: str
 
+    def describe(self) -> list[dict[str, Any]]:
+        """Every safeguard as plain data, for public pages and the API (no checks, no internals)."""
+        return [
+            {
+                "id": s.id,
+                "title": s.spec.title,
+                "requirement": s.spec.requirement,
+                "sources": list(s.citations),
+                "binding_sources": [src.cite() for src in s.treaty_sources],
+                "applies_to": list(s.spec.applies_to),
+                "platform_policy": s.spec.platform_policy,
+                "rules_version": self.version,
+            }
+            for s in self.safeguards.values()
+        ]
+
 
 def _fail(document: RuleDocument, loc: tuple[str | int, ...], message: str) -> InvalidInput:
     line = document.line_of(loc)
