@@ -61,7 +61,9 @@ def _expected_from(error: dict[str, Any]) -> str:
     ctx = error.get("ctx") or {}
     if "expected" in ctx:
         return str(ctx["expected"])
-    return error.get("msg", "a valid value")
+    if error.get("type") == "missing":
+        return "a value (this field is required)"
+    return str(error.get("msg", "a valid value")).removeprefix("Value error, ")
 
 
 def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -69,7 +71,8 @@ def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     details = []
     for error in errors:
         loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "form")]
-        value = error.get("input")
+        # A missing field's "input" is the enclosing object; echo nothing rather than the whole body.
+        value = None if error.get("type") == "missing" else error.get("input")
         if isinstance(value, (bytes, bytearray)):
             value = value[:200].decode("utf-8", "replace")
         if isinstance(value, dict | list) and len(str(value)) > 500:

@@ -1,0 +1,58 @@
+"""The ASGI application: the JSON API under /api/v1 and, when installed, the web pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from amparo import __version__
+from amparo.api.errors import install_error_handlers
+from amparo.api.limits import BodySizeLimit
+from amparo.config import Settings, get_settings
+from amparo.db.engine import make_engine
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the application. Everything a process needs lives on `app.state`; nothing is global,
+    so several processes behind a load balancer need agree only on the database."""
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.effective_database_url)
+
+    app = FastAPI(
+        title="Amparo",
+        version=__version__,
+        description="Rights-based migration case management. Every error has the shape "
+        '`{"error": "<code>", "message": "...", "details": [...]}`.',
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, overrides=_upload_limits(settings))
+
+    from amparo.api.routes import router
+
+    app.include_router(router, prefix=API_PREFIX)
+    _install_web(app)
+    return app
+
+
+def _upload_limits(settings: Settings) -> dict[str, int]:
+    upload_limit = getattr(settings, "max_upload_bytes", None)
+    if not upload_limit:
+        return {}
+    return {f"{API_PREFIX}/cases/": upload_limit + 64 * 1024}
+
+
+def _install_web(app: FastAPI) -> None:
+    try:
+        from amparo.web import install
+    except ImportError:  # the web package is optional while it is being built
+        return
+    install(app)

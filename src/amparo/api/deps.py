@@ -1,0 +1,84 @@
+"""Request-scoped dependencies: the database session and the acting user.
+
+One request is one transaction. Routes that change anything (and reads, which journal the access)
+commit explicitly before they answer, so a success response is only ever sent for committed work —
+a process killed after answering loses nothing it acknowledged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from amparo.auth import service as auth_service
+from amparo.auth.policy import Actor
+from amparo.errors import Unauthenticated
+
+SESSION_COOKIE = "amparo_session"
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    session: Session = request.app.state.sessionmaker()
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+Db = Annotated[Session, Depends(get_db)]
+
+
+def presented_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def current_actor(request: Request, db: Db) -> Actor:
+    token = presented_token(request)
+    if not token:
+        raise Unauthenticated(
+            "Sign in first: send 'Authorization: Bearer <token>' (from POST /api/v1/auth/token)."
+        )
+    actor, _user = auth_service.authenticate(db, token)
+    request.state.actor = actor
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def remote_addr(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+#: What an access is for when the client does not say (the audit chain requires a purpose).
+DEFAULT_PURPOSES = {
+    "applicant": "own record",
+    "caseworker": "casework",
+    "supervisor": "casework supervision",
+    "consular_officer": "consular assistance",
+    "complaints_officer": "complaint handling",
+}
+
+
+def purpose(request: Request, actor: CurrentActor) -> str:
+    """The purpose of this access: the `X-Amparo-Purpose` header, or the role's ordinary purpose."""
+    stated = request.headers.get("x-amparo-purpose", "").strip()
+    return stated or DEFAULT_PURPOSES.get(actor.role.value, "administration")
+
+
+Purpose = Annotated[str, Depends(purpose)]
+
+
+def permission(name: str) -> dict:
+    """OpenAPI metadata naming the scope-table action a route needs (read by the authorization matrix)."""
+    return {"x-amparo-permission": name}

@@ -1,0 +1,103 @@
+"""Signing in and out, and turning a presented token into an `Actor`.
+
+Failed attempts are counted in the database (not in process memory) so the limit holds across every
+web process, and each one is journaled in the audit chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from amparo.audit import service as audit
+from amparo.auth import repository, token_repository
+from amparo.auth.models import AuthToken, User
+from amparo.auth.passwords import hash_password, needs_rehash, verify_password
+from amparo.auth.policy import Actor
+from amparo.auth.tokens import new_token, token_hash
+from amparo.config import Settings
+from amparo.errors import TooManyRequests, Unauthenticated
+
+TOKEN_LIFETIMES = {"api": dt.timedelta(hours=12), "web": dt.timedelta(hours=8)}
+#: An address may fail this many times more than a single username before it is slowed down too,
+#: so a shared NAT (a consulate, an NGO office) is not locked out by one person's typos.
+ADDRESS_FACTOR = 4
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    user: User
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class LoginRefused:
+    error: Unauthenticated | TooManyRequests
+
+
+def login(
+    session: Session, settings: Settings, username: str, password: str, remote_addr: str, kind: str = "api"
+) -> IssuedToken | LoginRefused:
+    """Check a password and issue a token. Never raises for a wrong password: the caller must commit
+    the journaled attempt first, then raise the returned error."""
+    username = username.strip()
+    since = _now() - dt.timedelta(seconds=settings.login_window_seconds)
+    user_failures = token_repository.count_failed_logins(session, since, username=username)
+    address_failures = token_repository.count_failed_logins(session, since, remote_addr=remote_addr)
+    if user_failures >= settings.login_max_failures or address_failures >= settings.login_max_failures * ADDRESS_FACTOR:
+        token_repository.record_login_attempt(session, username, remote_addr, succeeded=False)
+        audit.record(
+            session, None, "login:throttled", "user", None, "authentication",
+            {"remote_addr": remote_addr}, username=username[:200],
+        )
+        error = TooManyRequests(
+            f"Too many failed sign-in attempts for '{username}'. Wait {settings.login_window_seconds // 60} "
+            "minutes and try again, or ask an administrator to reset the password."
+        )
+        error.retry_after = settings.login_window_seconds
+        return LoginRefused(error)
+
+    user = repository.get_user_by_username(session, username)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        token_repository.record_login_attempt(session, username, remote_addr, succeeded=False)
+        audit.record(
+            session, None, "login:failed", "user", user.id if user else None, "authentication",
+            {"remote_addr": remote_addr}, username=username[:200],
+        )
+        return LoginRefused(Unauthenticated("The username or password is not right. Check both and try again."))
+
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    token_repository.record_login_attempt(session, username, remote_addr, succeeded=True)
+    token = new_token()
+    expires_at = _now() + TOKEN_LIFETIMES[kind]
+    session.add(AuthToken(token_hash=token_hash(token), user_id=user.id, kind=kind, expires_at=expires_at))
+    audit.record(session, repository.actor_for(user), "login:succeeded", "user", str(user.id), "authentication", {"kind": kind})
+    session.flush()
+    return IssuedToken(token=token, user=user, expires_at=expires_at)
+
+
+def authenticate(session: Session, token: str) -> tuple[Actor, User]:
+    """The actor behind a bearer or session token, or `Unauthenticated`."""
+    found = token_repository.get_live_token(session, token_hash(token), _now())
+    if found is None:
+        raise Unauthenticated("Sign in first: the token is missing, expired or revoked.")
+    _token, user = found
+    if not user.active:
+        raise Unauthenticated("This account is disabled. Ask an administrator.")
+    return repository.actor_for(user), user
+
+
+def logout(session: Session, token: str) -> None:
+    found = token_repository.get_live_token(session, token_hash(token), _now())
+    if found is not None:
+        found[0].revoked_at = _now()
+        session.flush()
