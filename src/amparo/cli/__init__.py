@@ -38,6 +38,10 @@ def _register() -> None:
     app.add_typer(db.app, name="db")
     app.add_typer(users.app, name="users")
     app.add_typer(audit.app, name="audit")
+    from amparo.cli import serve
+
+    app.command("serve")(serve.serve)
+    app.command("demo")(serve.demo)
 
 
 _register()
