@@ -16,7 +16,46 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(help="Treaty commitments: parties, counts and binding status by date.", no_args_is_help=True)
+try:  # typer >= 0.20 vendors its own copy of click, whose exceptions are not click's
+    from typer._click import exceptions as _click_exceptions
+except ImportError:  # pragma: no cover - older typer uses click itself
+    from click import exceptions as _click_exceptions
+from typer.core import TyperGroup
+
+from amparo.errors import InvalidInput
+
+
+class _Commands(TyperGroup):
+    """Report usage errors (missing argument, unknown option) as one line with exit status 2.
+
+    The CLI root prints an ``AmparoError`` that way; it does not recognise the vendored click's
+    usage errors, which would otherwise end in a traceback.
+    """
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except _click_exceptions.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                raise
+            where = exc.ctx.command_path if exc.ctx is not None else "amparo treaties"
+            raise InvalidInput(f"{exc.format_message()} See '{where} --help'.") from None
+
+
+app = typer.Typer(
+    cls=_Commands,
+    help="Treaty commitments: parties, counts and binding status by date.",
+    invoke_without_command=True,
+)
+
+
+@app.callback()
+def _group(ctx: typer.Context) -> None:
+    """Treaty commitments: parties, counts and binding status by date."""
+    # Help by hand rather than no_args_is_help, whose exception the CLI root would print as a traceback.
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
 
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
 _STYLE = {"binding": "green", "not_binding": "red", "unknown": "yellow"}

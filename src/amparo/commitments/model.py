@@ -44,6 +44,9 @@ class Instrument:
     source: str | None = None
     line: int = 0
 
+    def __hash__(self) -> int:  # the rule dicts are not hashable; the id identifies an instrument
+        return hash(self.id)
+
     def cite(self, articles: str = "") -> str:
         """A citation in Amparo's house form, e.g. ``ICRMW art. 87(2)``."""
         return f"{self.short_name} {articles}".strip()
