@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse
 
 from amparo.web import csrf, flash, i18n
 from amparo.web.assets import static_url
+from amparo.web.cookies import session_token
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 _loader = ChoiceLoader([FileSystemLoader(str(TEMPLATES_DIR))])
@@ -89,6 +90,8 @@ def page_context(request: Request) -> dict[str, Any]:
         "csrf_token": lambda: csrf.csrf_token(request),
         "flashes": flash.pop_flashes(request),
         "user": getattr(request.state, "user", None),
+        # Whether to offer "Sign out": a session cookie is enough (an expired one is harmless to revoke).
+        "signed_in": getattr(request.state, "user", None) is not None or session_token(request) is not None,
         "current_path": request.url.path,
     }
 

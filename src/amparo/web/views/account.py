@@ -1,18 +1,20 @@
 """Sign-in and sign-out pages.
 
 The form, its CSRF check, its errors and the session cookie are the web layer's; checking the
-password and issuing the token is `amparo.auth.service.login(session, username, password,
-remote_addr, kind="web")`, owned by the auth package.
+password and issuing the token is `amparo.auth.service.login(session, settings, username,
+password, remote_addr, kind="web")`, owned by the auth package; `service.logout` revokes the token.
 """
 
 from __future__ import annotations
+
+import datetime
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
-from amparo.errors import TooManyRequests, Unauthenticated
-from amparo.web.cookies import clear_session_cookie, set_session_cookie
+from amparo.errors import TooManyRequests
+from amparo.web.cookies import clear_session_cookie, session_token, set_session_cookie
 from amparo.web.flash import flash
 from amparo.web.forms import WebForm, blank_form, read_form
 from amparo.web.i18n import N_, _
@@ -53,30 +55,41 @@ async def sign_in(request: Request) -> Response:
     context = {"form": form, "next": next_path if next_path != "/" else None}
     if data is None:
         return render(request, "account/sign_in.html", context, status_code=422)
-    try:
-        from amparo.auth.service import login
-    except ImportError:
-        form.add_error("username", _("Signing in is not available on this server yet."))
-        return render(request, "account/sign_in.html", context, status_code=503)
+    from amparo.auth import service  # imported here: the auth package imports the database layer
+
     remote = request.client.host if request.client else ""
-    try:
-        with request.app.state.sessionmaker() as session, session.begin():
-            token = login(session, data.username, data.password, remote, kind="web")
-    except Unauthenticated:
+    with request.app.state.sessionmaker() as session:
+        outcome = service.login(session, request.app.state.settings, data.username, data.password, remote, kind="web")
+        session.commit()  # the attempt is journaled whether or not it succeeded
+    if isinstance(outcome, service.LoginRefused):
+        if isinstance(outcome.error, TooManyRequests):
+            form.add_error("password", _("Too many failed attempts. Wait a few minutes, then try again."))
+            return render(request, "account/sign_in.html", context, status_code=429)
         # One message for an unknown user and a wrong password: the page must not reveal who has an account.
         form.add_error("password", _("The email address, phone number or password is not right. Check them and try again."))
         return render(request, "account/sign_in.html", context, status_code=401)
-    except TooManyRequests:
-        form.add_error("password", _("Too many failed attempts. Wait a few minutes, then try again."))
-        return render(request, "account/sign_in.html", context, status_code=429)
     response = RedirectResponse(next_path, status_code=303)
-    set_session_cookie(response, request, str(getattr(token, "token", token)))
+    lifetime = int((outcome.expires_at - _utcnow(outcome.expires_at)).total_seconds())
+    set_session_cookie(response, request, outcome.token, max_age=max(lifetime, 0))
     return response
+
+
+def _utcnow(like: datetime.datetime) -> datetime.datetime:
+    """Now, naive or aware to match `like` (SQLite gives naive UTC datetimes back)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return now if like.tzinfo is not None else now.replace(tzinfo=None)
 
 
 @router.post("/sign-out", name="sign_out")
 def sign_out(request: Request) -> Response:
-    """Forget the session cookie and say so on the home page."""
+    """Revoke the session token, forget the cookie and say so on the home page."""
+    token = session_token(request)
+    if token:
+        from amparo.auth import service
+
+        with request.app.state.sessionmaker() as session:
+            service.logout(session, token)
+            session.commit()
     response = RedirectResponse("/", status_code=303)
     clear_session_cookie(response, request)
     flash(response, request, _("You have signed out."), "success")

@@ -1,0 +1,85 @@
+"""Fixtures for the web pages: the real application on a real SQLite file, and an HTML parser.
+
+`create_app()` is used when the whole application imports; while other packages are still being
+built it may not, and the web layer is then installed on a bare FastAPI app with the same settings,
+database and error handlers, so the pages are still tested for real.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from lxml import html as lxml_html
+from sqlalchemy.orm import sessionmaker
+
+from amparo.config import Settings
+
+TEST_SECRET = "web-tests-secret-key-that-is-long-enough-0123456789"
+
+
+def build_app(settings: Settings, database: Path) -> FastAPI:
+    """The application under test, with its tables created in a fresh SQLite file."""
+    from amparo.db.base import import_all_models
+    from amparo.db.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{database}")
+    import_all_models().create_all(engine)
+    try:
+        from amparo.api.app import create_app
+    except ImportError:
+        create_app = None
+    if create_app is not None:
+        try:
+            return create_app(settings, engine=engine)
+        except ImportError:
+            pass
+    from amparo.api.errors import install_error_handlers
+    from amparo.web import install
+
+    app = FastAPI()
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
+    install_error_handlers(app)
+    install(app)
+    return app
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    """One app for the whole session (its pages only read); each test gets its own client and cookies."""
+    folder = tmp_path_factory.mktemp("web")
+    return build_app(Settings(environment="development", secret_key=TEST_SECRET, data_dir=folder), folder / "web.db")
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, headers={"accept": "text/html"}, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def production_client(tmp_path: Path) -> Iterator[TestClient]:
+    """A client of an app configured for production (HTTPS-only cookies, HSTS)."""
+    settings = Settings(environment="production", secret_key=TEST_SECRET, data_dir=tmp_path)
+    app = build_app(settings, tmp_path / "prod.db")
+    with TestClient(app, base_url="https://testserver", headers={"accept": "text/html"}) as test_client:
+        yield test_client
+
+
+def parse(text: str) -> Any:
+    """The page as an lxml tree."""
+    return lxml_html.document_fromstring(text)
+
+
+def csrf_from(page_text: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page_text)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
