@@ -88,8 +88,10 @@ class Commitments:
         for alpha3 in self._states:  # codes win over any name that folds to the same letters
             self._state_keys[fold(alpha3)] = alpha3
         self._state_cache: dict[Any, str] = {code: code for code in self._states}
-        self._timelines: dict[str, dict[str, tuple[list[int], list[timeline.Answer]]]] = {i.id: {} for i in instruments}
+        self._timelines: dict[str, dict[str, tuple[list[int], list[tuple[Any, ...]]]]] = {i.id: {} for i in instruments}
+        self._pairs: dict[tuple[Any, Any], tuple[str, str, list[int], list[tuple[Any, ...]]]] = {}
         self._counts = {inst.id: self._count_index(inst) for inst in instruments}
+        self._count_by_ref: dict[str, tuple[Any, ...]] = {}
 
     # -- resolution -------------------------------------------------------------------------
 
@@ -146,18 +148,34 @@ class Commitments:
 
     def status(self, state: str, instrument: str | Instrument, on: Any) -> StatusAnswer:
         """Whether ``state`` is bound by ``instrument`` on ``on``: binding, not_binding or unknown."""
-        code = self._state_cache.get(state) or self.resolve_state(state)
-        iid = self._inst_cache.get(instrument) or self._instrument_id(instrument)
+        # Hot path (the safeguards engine asks this for every decision): one dict lookup on what the
+        # caller passed, one bisect, one tuple.
+        pair = self._pairs.get((state, instrument)) or self._pair(state, instrument)
         if type(on) is not _date:
             on = as_date(on, "on")
-        line = self._timelines[iid].get(code) or self._timeline(iid, code)
-        seg = line[1][bisect_right(line[0], on.toordinal()) - 1]
-        return _new(StatusAnswer, (code, iid, on, seg[0], seg[1], seg[2], self._by_id[iid].status_as_at, seg[3]))
+        code, iid, starts, segments = pair
+        return _new(StatusAnswer, (code, iid, on, *segments[bisect_right(starts, on.toordinal()) - 1]))
 
-    def _timeline(self, iid: str, code: str) -> tuple[list[int], list[timeline.Answer]]:
-        line = timeline.segments(self._by_id[iid], self._records[iid].get(code), code)
-        self._timelines[iid][code] = line
-        return line
+    def _pair(self, state: Any, instrument: Any) -> tuple[str, str, list[int], list[tuple[Any, ...]]]:
+        code = self.resolve_state(state)
+        iid = self._instrument_id(instrument)
+        line = self._timelines[iid].get(code)
+        if line is None:
+            inst = self._by_id[iid]
+            starts, answers = timeline.segments(inst, self._records[iid].get(code), code)
+            # Answer fields after (state, instrument, on): status, reason, source, status_as_at, in_force_from.
+            line = self._timelines[iid][code] = (starts, [(s, r, src, inst.status_as_at, f) for s, r, src, f in answers])
+        pair = (code, iid, line[0], line[1])
+        try:
+            if len(self._pairs) < 200_000:
+                self._pairs[(state, instrument)] = pair
+        except TypeError:  # an unhashable argument: answer without caching
+            pass
+        return pair
+
+    def _timeline(self, iid: str, code: str) -> tuple[list[int], list[tuple[Any, ...]]]:
+        self._pair(code, iid)
+        return self._timelines[iid][code]
 
     def explain(self, state: str, instrument: str | Instrument, on: Any) -> StatusAnswer:
         """The same answer as ``status``, computed from the facts without the precomputed index."""
@@ -184,15 +202,27 @@ class Commitments:
 
     def count(self, instrument: str | Instrument, as_of: Any) -> CountAnswer:
         """Acts deposited on or before ``as_of`` minus denunciations in effect: "ratified by N"."""
-        iid = self._inst_cache.get(instrument) or self._instrument_id(instrument)
+        index = self._count_by_ref.get(instrument) or self._count_ref(instrument)
         if type(as_of) is not _date:
             as_of = as_date(as_of, "as_of")
-        starts, ends = self._counts[iid]
+        starts, ends, cutoff, iid, as_at, source, partial, fresh, stale = index
         day = as_of.toordinal()
         n = bisect_right(starts, day) - bisect_right(ends, day)
-        inst = self._by_id[iid]
-        stale = as_of > inst.status_as_at  # type: ignore[operator]
-        return _new(CountAnswer, (iid, as_of, n, inst.status_as_at, inst.source, inst.partial, stale, self._count_reason(inst, stale)))
+        if day > cutoff:
+            return _new(CountAnswer, (iid, as_of, n, as_at, source, partial, True, stale))
+        return _new(CountAnswer, (iid, as_of, n, as_at, source, partial, False, fresh))
+
+    def _count_ref(self, instrument: Any) -> tuple[Any, ...]:
+        inst = self._by_id[self._instrument_id(instrument)]
+        starts, ends = self._counts[inst.id]
+        assert inst.status_as_at is not None
+        index = (
+            starts, ends, inst.status_as_at.toordinal(), inst.id, inst.status_as_at, inst.source, inst.partial,
+            self._count_reason(inst, False), self._count_reason(inst, True),
+        )
+        if isinstance(instrument, str) and len(self._count_by_ref) < 10_000:
+            self._count_by_ref[instrument] = index
+        return index
 
     def _count_reason(self, inst: Instrument, stale: bool) -> str:
         parts = ["acts of ratification, accession, succession, acceptance, approval or formal confirmation deposited by this date, less denunciations in effect"]

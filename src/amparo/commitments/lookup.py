@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Iterable
 
 from amparo.commitments.names import fold
@@ -23,6 +22,8 @@ class UnknownState(NotFound):
 
 def suggestions(query: str, names: dict[str, str], labels: dict[str, str], limit: int = 5) -> list[str]:
     """Close matches for ``query`` among folded ``names`` (folded name -> code), as display labels."""
+    import difflib  # error path only
+
     key = fold(query)
     codes: list[str] = []
     if key:

@@ -12,7 +12,6 @@ datetime.date(2007, 6, 1)
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from typing import Any, Mapping
 
@@ -47,8 +46,10 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     """The same day of the month ``months`` later, clipped to the month's last day."""
     index = day.year * 12 + (day.month - 1) + months
     year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return datetime.date(year, month + 1, min(day.day, last))
+    month += 1
+    following = datetime.date(year + (month == 12), month % 12 + 1, 1)
+    last = (following - datetime.timedelta(days=1)).day
+    return datetime.date(year, month, min(day.day, last))
 
 
 def check_rule(rule: Any, kinds: Mapping[str, str | None]) -> dict[str, Any]:
