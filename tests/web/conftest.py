@@ -24,12 +24,12 @@ TEST_SECRET = "web-tests-secret-key-that-is-long-enough-0123456789"
 
 
 def build_app(settings: Settings, database: Path) -> FastAPI:
-    """The application under test, with its tables created in a fresh SQLite file."""
-    from amparo.db.base import import_all_models
+    """The application under test on a fresh SQLite file, migrated as in production."""
     from amparo.db.engine import make_engine
+    from amparo.db.migrations import upgrade
 
     engine = make_engine(f"sqlite:///{database}")
-    import_all_models().create_all(engine)
+    upgrade(engine)
     try:
         from amparo.api.app import create_app
     except ImportError:
