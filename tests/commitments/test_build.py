@@ -213,3 +213,16 @@ def test_a_missing_instrument_file_is_refused(tmp_path: Path, mini_catalogue) ->
     with pytest.raises(DataError) as err:
         build(tmp_path, mini_catalogue)
     assert "ICCPR_OP1.csv" in err.value.message and "missing" in err.value.message
+
+
+def test_a_denunciation_of_nothing_is_refused(tmp_path: Path, mini_catalogue) -> None:
+    for name in ("ICRMW.csv", "ICCPR_OP1.csv"):
+        shutil.copy(FIXTURES / "csv_good" / name, tmp_path / name)
+    (tmp_path / "events.csv").write_text(
+        "instrument,state,event,notified_date,effective_date,detail,source\n"
+        "ICCPR_OP1,Albania,denunciation,2000-01-01,2000-04-01,denounced before it acceded,fixture\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError) as err:
+        build(tmp_path, mini_catalogue)
+    assert "'Albania' (ALB) denounced on 2000-01-01 but no earlier" in err.value.message

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import subprocess
+import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from amparo.commitments import Commitments, CountAnswer, StatusAnswer, UnknownInstrument, UnknownState, load
 from amparo.errors import AmparoError, InvalidInput, NotFound
@@ -102,6 +106,26 @@ class TestStatus:
                 days |= {d - datetime.timedelta(days=1) for d in days}
                 for day in days:
                     assert c.status(code, inst.id, day) == c.explain(code, inst.id, day), (code, inst.id, day)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    state=st.sampled_from(["ARG", "COL", "BLR", "GUY", "TTO", "JAM", "CZE", "PRK", "USA", "DEU", "MDG", "ALB", "EUU", "VAT", "BTN"]),
+    instrument=st.sampled_from(["ICRMW", "ICCPR", "ICCPR_OP1", "CRC", "CRPD", "ILO_C189", "ILO_C143", "ILO_C097", "UNTOC", "REFUGEE_1967"]),
+    day=st.dates(min_value=D(1960, 1, 1), max_value=D(2035, 12, 31)),
+)
+def test_fast_path_equals_the_facts_on_any_day(state: str, instrument: str, day: D) -> None:
+    c = load()
+    assert c.status(state, instrument, day) == c.explain(state, instrument, day)
+
+
+def test_loading_does_not_import_build_web_or_database_modules() -> None:
+    code = (
+        "import sys, amparo.commitments as c; c.load().status('ARG', 'ICRMW', '2007-06-01'); "
+        "print(sorted(m for m in ('pycountry', 'yaml', 'lxml', 'fastapi', 'sqlalchemy', 'typer') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]"
 
 
 class TestCounts:

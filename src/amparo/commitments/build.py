@@ -245,7 +245,20 @@ def build(source_dir: Path, catalogue: Catalogue | None = None) -> str:
     events = source_dir / "events.csv"
     if events.is_file():
         _apply_events(events, catalogue, data)
+        _check_denunciations(events, data)
     return dump(data, states_table())
+
+
+def _check_denunciations(path: Path, data: dict[str, dict[str, Any]]) -> None:
+    """Every denunciation must end an act deposited before it was notified."""
+    for inst_id, block in data.items():
+        for code, entry in block["participants"].items():
+            for den in entry.get("denunciations", ()):
+                if not any(act["deposited"] < den["notified"] for act in entry["acts"]):
+                    raise DataError(
+                        f"{path.name}: {inst_id} {entry['name_in_source']!r} ({code}) denounced on {den['notified']} "
+                        "but no earlier ratification, accession or succession is known; add the act it ends"
+                    )
 
 
 CATALOGUE_FIELDS = (

@@ -6,8 +6,8 @@ states table that the build ships instead.
 Codes for participants that are not ISO 3166-1 countries, or that ISO names differently, are fixed
 here and documented in ``SPECIAL_PARTICIPANTS``:
 
-* ``EUU``: the European Union (the code the World Bank and UN statistics use; ISO reserves "EU" as an
-  alpha-2 exceptional reservation but assigns no alpha-3).
+* ``EUU``: the European Union (the World Bank's code; ISO 3166-1 reserves "EU" as an alpha-2
+  exceptional reservation but assigns no alpha-3).
 * ``VAT``: Holy See; ``PSE``: State of Palestine; ``COK``: Cook Islands; ``NIU``: Niue (all ISO).
 * ``YUG``: the former Socialist Federal Republic of Yugoslavia (ISO 3166-3 withdrawn code), which
   appears only as the author of declarations that its successors confirmed.
