@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy.engine import make_url
 
 app = typer.Typer(help="Database: create it or migrate it to this version of Amparo.", no_args_is_help=True)
 
@@ -19,6 +18,8 @@ def resolve_url(url: str | None) -> str:
 
 
 def shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 
