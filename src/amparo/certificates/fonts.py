@@ -9,8 +9,7 @@ characters and the package to install; a certificate with a silently dropped let
 holder's name would not match their document.
 
 `AMPARO_CERTIFICATE_FONT_DIR` names a folder searched before the system folders (it must hold
-`DejaVuSans.ttf`, `DejaVuSans-Bold.ttf` and `DejaVuSansMono.ttf`, or the same names of another
-family given through `FontSet`).
+`DejaVuSans.ttf` and `DejaVuSans-Bold.ttf`); callers may also pass their own `FontSet`.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ SYSTEM_FONT_DIRS = (
     Path("/Library/Fonts"),
 )
 FALLBACK_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/noto"))
-REGULAR, BOLD, MONO = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf"
+REGULAR, BOLD = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"
 #: Characters that shape text but need no glyph of their own.
 _INVISIBLE = frozenset("\u200c\u200d")
 
@@ -42,7 +41,6 @@ class FontSet:
 
     regular: Path
     bold: Path
-    mono: Path
     fallbacks: tuple[Path, ...] = field(default=())
 
 
@@ -52,21 +50,21 @@ def _search_dirs() -> list[Path]:
 
 
 def find_fonts() -> FontSet:
-    """The first folder holding all three DejaVu files, with any Noto fallbacks installed.
+    """The first folder holding both DejaVu Sans files, with any Noto fallbacks installed.
 
     Raises:
         FontMissing: naming the folders searched and the Debian package to install.
     """
     searched = _search_dirs()
     for folder in searched:
-        paths = [folder / REGULAR, folder / BOLD, folder / MONO]
+        paths = [folder / REGULAR, folder / BOLD]
         if all(path.is_file() for path in paths):
             fallbacks = tuple(
                 sorted(path for directory in FALLBACK_DIRS if directory.is_dir() for path in directory.glob("NotoSans*-Regular.ttf"))
             )
             return FontSet(*paths, fallbacks=fallbacks)
     raise FontMissing(
-        f"No font to draw certificates: {REGULAR}, {BOLD} and {MONO} were not found together in any of "
+        f"No font to draw certificates: {REGULAR} and {BOLD} were not found together in any of "
         f"{', '.join(str(d) for d in searched)}. Install the Debian package fonts-dejavu-core "
         "(apt-get install fonts-dejavu-core), or set AMPARO_CERTIFICATE_FONT_DIR to a folder holding them."
     )
