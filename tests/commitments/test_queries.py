@@ -70,7 +70,8 @@ class TestStatus:
         [("Türkiye", "TUR"), ("Bolivia (Plurinational State of)", "BOL"), ("Holy See", "VAT"),
          ("State of Palestine", "PSE"), ("European Union", "EUU"), ("Cook Islands", "COK"), ("Niue", "NIU"),
          ("Democratic People's Republic of Korea", "PRK"), ("Republic of Korea", "KOR"), ("Côte d'Ivoire", "CIV"),
-         ("cote divoire", "CIV"), ("Netherlands (Kingdom of the)", "NLD"), ("Bahamas (The)", "BHS")],
+         ("cote divoire", "CIV"), ("Netherlands (Kingdom of the)", "NLD"), ("Bahamas (The)", "BHS"),
+         ("Russia", "RUS"), ("UK", "GBR"), ("Ivory Coast", "CIV"), ("Vatican", "VAT"), ("EU", "EUU"), ("Viet Nam", "VNM")],
     )
     def test_untc_spellings_resolve(self, c: Commitments, name: str, code: str) -> None:
         assert c.resolve_state(name) == code

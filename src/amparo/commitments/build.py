@@ -219,9 +219,9 @@ def states_table() -> list[list[Any]]:
         if row[2] != name:
             row[3] = sorted(set(row[3]) | {row[2]})
             row[2] = name
-    from amparo.commitments.names import SOURCE_SPELLINGS
+    from amparo.commitments.names import COMMON_NAMES, SOURCE_SPELLINGS
 
-    for spelling, code in SOURCE_SPELLINGS.items():
+    for spelling, code in (SOURCE_SPELLINGS | COMMON_NAMES).items():
         if spelling != rows[code][2] and spelling not in rows[code][3]:
             rows[code][3] = sorted(set(rows[code][3]) | {spelling})
     return [rows[code] for code in sorted(rows)]

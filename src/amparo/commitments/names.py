@@ -103,6 +103,31 @@ SOURCE_SPELLINGS: dict[str, str] = {
 }
 
 
+#: Short English names people type that neither pycountry nor the sources use; shipped as aliases
+#: in the states table so that the query path accepts them too.
+COMMON_NAMES: dict[str, str] = {
+    "Brunei": "BRN",
+    "Burma": "MMR",
+    "Cape Verde": "CPV",
+    "Congo-Brazzaville": "COG",
+    "DR Congo": "COD",
+    "DRC": "COD",
+    "East Timor": "TLS",
+    "EU": "EUU",
+    "Great Britain": "GBR",
+    "Holland": "NLD",
+    "Ivory Coast": "CIV",
+    "Macedonia": "MKD",
+    "Micronesia": "FSM",
+    "Palestine": "PSE",
+    "Russia": "RUS",
+    "UAE": "ARE",
+    "UK": "GBR",
+    "Vatican": "VAT",
+    "Vatican City": "VAT",
+}
+
+
 def fold(text: str) -> str:
     """Case-, accent- and punctuation-insensitive key: "Côte d'Ivoire" -> "cotedivoire"."""
     decomposed = unicodedata.normalize("NFKD", text.replace("&", " and "))
