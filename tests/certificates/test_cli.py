@@ -124,3 +124,9 @@ def test_missing_or_unreadable_key_is_a_usage_error(private_key, tmp_path):
     garbage.write_text("hello")
     bad = amparo("verify", token, "--public-key", str(garbage))
     assert bad.returncode == 2 and "neither PEM" in bad.stderr
+
+
+def test_keygen_without_a_passphrase_or_terminal_says_how_to_give_one(tmp_path):
+    result = amparo("keygen", "--jurisdiction", "CO", "--out", str(tmp_path / "k"), passphrase=None)
+    assert result.returncode == 2 and "set AMPARO_CERTIFICATE_PASSPHRASE" in result.stderr
+    assert not (tmp_path / "k").exists()

@@ -166,10 +166,12 @@ def test_truncated_token_is_refused(signing_key):
             verify(token[:-cut], keys_of(signing_key))
 
 
-def test_another_format_version_is_refused_with_its_number(signing_key):
-    body = b64(canonical_json({"v": 2, "kid": key_id(signing_key)}))
+@pytest.mark.parametrize(("version", "shown"), [(2, "2"), (True, "True"), ("1", "'1'"), (None, "None")])
+def test_another_format_version_is_refused_with_its_value(signing_key, version, shown):
+    payload = {"kid": key_id(signing_key)} | ({"v": version} if version is not None else {})
+    body = b64(canonical_json(payload))
     token = f"{body}.{b64(signing_key.sign(SIGNING_CONTEXT + body.encode()))}"
-    with pytest.raises(InvalidCertificate, match="format version 2"):
+    with pytest.raises(InvalidCertificate, match=f"format version {shown};"):
         verify(token, keys_of(signing_key))
 
 
@@ -192,6 +194,8 @@ def test_key_of_another_jurisdiction_is_refused_when_jurisdictions_are_known(sig
         verify(token, keys_of(signing_key), key_jurisdictions={key_id(signing_key): "AR"})
     assert caught.value.reason == "wrong_jurisdiction"
     assert verify(token, keys_of(signing_key), key_jurisdictions={key_id(signing_key): "CO"}).claims.jurisdiction == "CO"
+    with pytest.raises(InvalidCertificate, match="no jurisdiction on record"):
+        verify(token, keys_of(signing_key), key_jurisdictions={})
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -72,3 +72,14 @@ def test_schema_refuses_a_checksum_that_is_not_sha256():
         EvidenceMetadata(
             kind="medical_record", document_date=RECEIVED, received_on=RECEIVED, sha256="abc", media_type="image/png", size=1
         )
+
+
+def test_only_the_base_name_of_a_client_path_is_kept(blob):
+    record = EvidenceMetadata.for_blob(
+        blob, kind="utility_bill", document_date=RECEIVED, received_on=RECEIVED, original_filename="C:\\Users\\ana\\bill.pdf"
+    )
+    assert record.original_filename == "bill.pdf"
+    unix = EvidenceMetadata.for_blob(
+        blob, kind="utility_bill", document_date=RECEIVED, received_on=RECEIVED, original_filename="/home/ana/bill.pdf"
+    )
+    assert unix.original_filename == "bill.pdf"

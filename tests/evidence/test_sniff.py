@@ -172,3 +172,15 @@ def test_pdf_that_is_also_a_zip_archive_is_refused():
 def test_image_over_the_pixel_limit_is_refused_before_decoding():
     with pytest.raises(RejectedFile, match=r"640x480 pixels \(0.307 megapixels\); the limit is 0.1 megapixels"):
         check_content(png_bytes(640, 480), "image/png", max_pixels=100_000)
+
+
+def test_png_made_of_a_flood_of_tiny_chunks_is_refused_quickly():
+    from amparo.evidence.formats import MAX_PARTS
+
+    from .builders import png_chunk
+
+    data = png_bytes()
+    iend = data.rindex(b"IEND") - 4
+    flood = png_chunk(b"tEXt", b"") * (MAX_PARTS + 1)
+    with pytest.raises(RejectedFile, match="more than 100,000 chunks"):
+        check_content(data[:iend] + flood + data[iend:], "image/png", max_bytes=50 * 1024 * 1024)

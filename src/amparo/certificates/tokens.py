@@ -119,9 +119,10 @@ def _split(token: str) -> tuple[str, dict[str, Any], bytes]:
         raise InvalidCertificate(f"The certificate's content is not readable ({exc}). {_DAMAGED}", reason="malformed") from exc
     if not isinstance(payload, dict):
         raise InvalidCertificate(f"The certificate's content is not a set of claims. {_DAMAGED}", reason="malformed")
-    if payload.get("v") != TOKEN_VERSION:
+    version = payload.get("v")
+    if type(version) is not int or version != TOKEN_VERSION:  # `type`: JSON true must not pass as 1
         raise InvalidCertificate(
-            f"The certificate has format version {payload.get('v')!r}; this verifier reads version {TOKEN_VERSION}. "
+            f"The certificate has format version {version!r}; this verifier reads version {TOKEN_VERSION}. "
             "Update Amparo, or check that this is an Amparo certificate.",
             reason="malformed",
         )
@@ -191,9 +192,10 @@ def verify(
         ) from None
     claims = _claims_of(payload)
     if key_jurisdictions is not None and key_jurisdictions.get(kid) != claims.jurisdiction:
+        owner = repr(key_jurisdictions[kid]) if kid in key_jurisdictions else "no jurisdiction on record"
         raise InvalidCertificate(
             f"The certificate names jurisdiction {claims.jurisdiction!r} but was signed with the key of "
-            f"{key_jurisdictions.get(kid)!r}. Only a jurisdiction's own key can certify its applications.",
+            f"{owner}. Only a jurisdiction's own key can certify its applications.",
             reason="wrong_jurisdiction",
             key_id=kid,
         )

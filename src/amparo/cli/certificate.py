@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -108,6 +109,11 @@ def _passphrase() -> str:
     from_env = os.environ.get(PASSPHRASE_ENV)
     if from_env:
         return from_env
+    if not sys.stdin.isatty():
+        raise InvalidInput(
+            f"No passphrase for the new private key: set {PASSPHRASE_ENV}, or run the command in a terminal to "
+            "type it."
+        )
     return typer.prompt("Passphrase for the new private key", hide_input=True, confirmation_prompt=True)
 
 

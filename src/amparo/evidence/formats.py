@@ -17,6 +17,9 @@ import zlib
 from typing import Any
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: Real files have a few hundred chunks or segments at most; a file made of millions of tiny ones
+#: would only make the checker loop, so it is refused.
+MAX_PARTS = 100_000
 JPEG_SOI = b"\xff\xd8"
 
 # Valid (colour type → allowed bit depths) pairs of PNG's IHDR (PNG spec, table 11.1).
@@ -33,6 +36,8 @@ def check_png(data: Any) -> tuple[int, int]:
         width = height = 0
         seen_idat = False
         while True:
+            if index >= MAX_PARTS:
+                raise ValueError(f"it has more than {MAX_PARTS:,} chunks, far more than any real image")
             if pos + 12 > size:
                 raise ValueError("it ends in the middle of a chunk (the file is truncated)")
             length, kind = struct.unpack(">I4s", view[pos : pos + 8])
@@ -73,9 +78,12 @@ def _jpeg_segments(data: Any, pos: int) -> tuple[int, tuple[int, int], bool]:
     """Walk one JPEG image from after its SOI; returns (end offset, (width, height), has MPF)."""
     size = len(data)
     frame: tuple[int, int] | None = None
-    scans = 0
+    scans = segments = 0
     has_mpf = False
     while True:
+        segments += 1
+        if segments > MAX_PARTS:
+            raise ValueError(f"it has more than {MAX_PARTS:,} segments, far more than any real image")
         if pos + 2 > size:
             raise ValueError("it ends before the end-of-image marker (the file is truncated)")
         if data[pos] != 0xFF:

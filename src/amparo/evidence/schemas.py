@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from pathlib import PureWindowsPath
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from amparo.errors import InvalidInput
 from amparo.evidence.sniff import MediaType
@@ -52,6 +53,17 @@ class EvidenceMetadata(BaseModel):
     description: Description | None = None
     #: The name the file had on the applicant's device, for display only.
     original_filename: Annotated[str, StringConstraints(max_length=255)] | None = None
+
+    @field_validator("original_filename")
+    @classmethod
+    def _base_name(cls, value: str | None) -> str | None:
+        # Browsers on some systems send the whole path; only the name is kept (and never used to store).
+        if value is None:
+            return None
+        name = PureWindowsPath(value).name.strip()
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+            raise ValueError("the file name contains control characters")
+        return name or None
 
     @model_validator(mode="after")
     def _consistent(self) -> EvidenceMetadata:
