@@ -76,6 +76,10 @@ class TestStatus:
     def test_untc_spellings_resolve(self, c: Commitments, name: str, code: str) -> None:
         assert c.resolve_state(name) == code
 
+    def test_state_info(self, c: Commitments) -> None:
+        assert c.state("Argentina").to_dict() == {"code": "ARG", "alpha2": "AR", "name": "Argentina", "un_member": True}
+        assert (c.state("EUU").alpha2, c.state("Holy See").un_member) == (None, False)
+
     def test_unknown_state_names_value_and_suggests(self, c: Commitments) -> None:
         with pytest.raises(UnknownState) as err:
             c.status("Argentinia", "ICRMW", D(2020, 1, 1))

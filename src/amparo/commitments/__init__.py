@@ -24,6 +24,7 @@ from amparo.commitments.model import (
     Instrument,
     Participant,
     PartiesAnswer,
+    StateInfo,
     StatusAnswer,
     YearCount,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "Instrument",
     "Participant",
     "PartiesAnswer",
+    "StateInfo",
     "StatusAnswer",
     "UnknownInstrument",
     "UnknownState",

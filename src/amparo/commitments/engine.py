@@ -16,6 +16,7 @@ from amparo.commitments.model import (
     Instrument,
     Participant,
     PartiesAnswer,
+    StateInfo,
     StatusAnswer,
     YearCount,
 )
@@ -143,6 +144,11 @@ class Commitments:
     def state_name(self, code: str) -> str:
         """The display name of a resolved code."""
         return self._states[self.resolve_state(code)][2]
+
+    def state(self, ref: str) -> StateInfo:
+        """Code, alpha-2 code (None for EUU), English name and UN membership of a State or participant."""
+        code, alpha2, name, member = self._states[self.resolve_state(ref)]
+        return StateInfo(code, alpha2, name, member)
 
     # -- status -------------------------------------------------------------------------------
 

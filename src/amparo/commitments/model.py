@@ -139,6 +139,19 @@ class CountAnswer(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class StateInfo:
+    """A State or other participant as Amparo codes it (``code`` is alpha-3 or a documented special)."""
+
+    code: str
+    alpha2: str | None
+    name: str
+    un_member: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "alpha2": self.alpha2, "name": self.name, "un_member": self.un_member}
+
+
+@dataclass(frozen=True, slots=True)
 class Participant:
     """One participant's standing under an instrument on a date (rows of parties / non-parties)."""
 
