@@ -264,7 +264,7 @@ def _check_denunciations(path: Path, data: dict[str, dict[str, Any]]) -> None:
 CATALOGUE_FIELDS = (
     "id", "short_name", "aliases", "title", "untc_reference", "normlex_id", "parent", "adopted",
     "entry_into_force", "eif_rule", "eif_article", "denunciation_rule", "denunciation_article",
-    "complaint_procedure", "complaint", "open_to_organisations", "declared_parties", "line",
+    "complaint_procedure", "complaint", "open_to_organisations", "declared_parties", "later_joiners", "line",
 )
 
 

@@ -23,8 +23,9 @@ CATALOGUE_PATH = Path(__file__).parent / "data" / "instruments.yaml"
 _REQUIRED = ("id", "short_name", "title", "adopted", "entry_into_force", "eif_rule", "eif_article")
 _OPTIONAL = {
     "aliases", "untc_reference", "normlex_id", "parent", "denunciation_rule", "denunciation_article",
-    "complaint", "open_to_organisations", "declared_parties",
+    "complaint", "open_to_organisations", "declared_parties", "later_joiners",
 }
+_LATER_JOINERS = ("after_nth_deposit", "after_entry_into_force")
 _COMPLAINT_VIA = ("party", "declaration")
 
 
@@ -79,6 +80,9 @@ def _instrument(entry: Any, where: str) -> Instrument:
         complaint = {k: v for k, v in complaint.items() if k != "__line__"}
         if complaint.get("via") not in _COMPLAINT_VIA or not complaint.get("text") or not complaint.get("article"):
             raise DataError(f"{where}: {entry['id']}: complaint needs text, article and via (one of {_COMPLAINT_VIA})")
+    later = entry.get("later_joiners", "after_nth_deposit")
+    if later not in _LATER_JOINERS:
+        raise DataError(f"{where}: {entry['id']}: later_joiners is {later!r}; expected one of {_LATER_JOINERS}")
     adopted, eif = _date(entry, "adopted", where), _date(entry, "entry_into_force", where)
     if eif < adopted:
         raise DataError(f"{where}: {entry['id']}: entry_into_force {eif} is before adopted {adopted}")
@@ -100,6 +104,7 @@ def _instrument(entry: Any, where: str) -> Instrument:
         complaint=complaint,
         open_to_organisations=bool(entry.get("open_to_organisations", False)),
         declared_parties=entry.get("declared_parties"),
+        later_joiners=later,
         line=line,
     )
 

@@ -38,6 +38,7 @@ class Instrument:
     complaint: dict[str, Any] | None = None
     open_to_organisations: bool = False
     declared_parties: int | None = None
+    later_joiners: str = "after_nth_deposit"
     status_as_at: datetime.date | None = None
     status_as_at_text: str | None = None
     partial: bool = False
@@ -69,6 +70,7 @@ class Instrument:
             "complaint_procedure": self.complaint_procedure,
             "open_to_organisations": self.open_to_organisations,
             "declared_parties": self.declared_parties,
+            "later_joiners": self.later_joiners,
             "status_as_at": _iso(self.status_as_at),
             "status_as_at_text": self.status_as_at_text,
             "partial": self.partial,

@@ -81,6 +81,15 @@ def build_acts(inst: Instrument, record: dict[str, Any], code: str) -> list[Act]
                 f"from {eif.isoformat()} at the latest (a succession operates from the date of "
                 "succession of States, which the source does not give)"
             )
+        elif inst.later_joiners == "after_entry_into_force" and dep < treaty_eif < by_rule:
+            # Deposited after the instrument that brought the treaty into force but before that
+            # date: the article speaks only of States joining after entry into force.
+            eif_early, eif = treaty_eif, by_rule
+            how = (
+                f"from {eif.isoformat()} at the latest: it deposited between the instrument that brought "
+                f"{inst.short_name} into force and that date ({treaty_eif.isoformat()}), a case "
+                f"{inst.cite(inst.eif_article)} (States joining after entry into force) does not settle"
+            )
         else:
             eif_early = max(entry_into_force(inst.eif_rule, dep), treaty_eif)
             eif = max(entry_into_force(inst.eif_rule, latest), treaty_eif)
