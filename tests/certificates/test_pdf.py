@@ -61,6 +61,12 @@ def test_pdf_states_holder_case_programme_dates_and_what_it_proves(rendered):
         assert expected in " ".join(text.split()), expected
 
 
+def test_pdf_names_the_key_a_verifier_needs(rendered, signing_key):
+    from amparo.certificates import key_id
+
+    assert f"key id is {key_id(signing_key)}" in " ".join(page_text(rendered[0]).split())
+
+
 def test_arabic_name_is_embedded_and_extractable(signing_key):
     text = page_text(render(make_claims(given_names="محمد عبد الله", family_names="الحسيني"), signing_key)[0])
     assert "محمد عبد الله" in text and "الحسيني" in text
@@ -103,7 +109,7 @@ def test_url_that_does_not_carry_the_token_is_refused(signing_key):
 
 def test_character_no_font_can_draw_is_refused_naming_it(signing_key):
     fonts = find_fonts()
-    no_fallbacks = FontSet(fonts.regular, fonts.bold, fallbacks=())
+    no_fallbacks = FontSet(fonts.regular, fonts.bold, fonts.mono, fallbacks=())
     claims = make_claims(given_names="王秀英")
     token = issue(claims, signing_key)
     with pytest.raises(FontMissing, match="U\\+738B CJK UNIFIED IDEOGRAPH-738B") as caught:
@@ -121,7 +127,7 @@ def test_missing_fonts_name_the_debian_package(monkeypatch, tmp_path: Path):
 
 def test_font_folder_can_be_set_by_environment(monkeypatch, tmp_path: Path):
     system = find_fonts()
-    for path in (system.regular, system.bold):
+    for path in (system.regular, system.bold, system.mono):
         (tmp_path / path.name).write_bytes(path.read_bytes())
     monkeypatch.setenv("AMPARO_CERTIFICATE_FONT_DIR", str(tmp_path))
     assert find_fonts().regular == tmp_path / "DejaVuSans.ttf"

@@ -27,7 +27,7 @@ from amparo.certificates.keys import (
     raw_public_key,
 )
 from amparo.certificates.schemas import CertificateClaims, VerifiedCertificate
-from amparo.certificates.tokens import issue, peek_claims, verification_url, verify
+from amparo.certificates.tokens import issue, peek_claims, peek_key_id, verification_url, verify
 from amparo.certificates.validity import Verdict, assess
 
 
@@ -54,6 +54,7 @@ __all__ = [
     "key_id",
     "load_public_key",
     "peek_claims",
+    "peek_key_id",
     "private_key_from_pem",
     "private_key_to_pem",
     "public_key_to_b64",

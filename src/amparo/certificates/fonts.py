@@ -9,7 +9,8 @@ characters and the package to install; a certificate with a silently dropped let
 holder's name would not match their document.
 
 `AMPARO_CERTIFICATE_FONT_DIR` names a folder searched before the system folders (it must hold
-`DejaVuSans.ttf` and `DejaVuSans-Bold.ttf`); callers may also pass their own `FontSet`.
+`DejaVuSans.ttf`, `DejaVuSans-Bold.ttf` and `DejaVuSansMono.ttf`); callers may also pass their own
+`FontSet`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ SYSTEM_FONT_DIRS = (
     Path("/Library/Fonts"),
 )
 FALLBACK_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/noto"))
-REGULAR, BOLD = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"
+REGULAR, BOLD, MONO = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf"
 #: Characters that shape text but need no glyph of their own.
 _INVISIBLE = frozenset("\u200c\u200d")
 
@@ -41,6 +42,8 @@ class FontSet:
 
     regular: Path
     bold: Path
+    #: For the printed token: a monospaced face where 0/O and 1/l/I look different, for typing it.
+    mono: Path
     fallbacks: tuple[Path, ...] = field(default=())
 
 
@@ -50,21 +53,21 @@ def _search_dirs() -> list[Path]:
 
 
 def find_fonts() -> FontSet:
-    """The first folder holding both DejaVu Sans files, with any Noto fallbacks installed.
+    """The first folder holding the three DejaVu files, with any Noto fallbacks installed.
 
     Raises:
         FontMissing: naming the folders searched and the Debian package to install.
     """
     searched = _search_dirs()
     for folder in searched:
-        paths = [folder / REGULAR, folder / BOLD]
+        paths = [folder / REGULAR, folder / BOLD, folder / MONO]
         if all(path.is_file() for path in paths):
             fallbacks = tuple(
                 sorted(path for directory in FALLBACK_DIRS if directory.is_dir() for path in directory.glob("NotoSans*-Regular.ttf"))
             )
             return FontSet(*paths, fallbacks=fallbacks)
     raise FontMissing(
-        f"No font to draw certificates: {REGULAR} and {BOLD} were not found together in any of "
+        f"No font to draw certificates: {REGULAR}, {BOLD} and {MONO} were not found together in any of "
         f"{', '.join(str(d) for d in searched)}. Install the Debian package fonts-dejavu-core "
         "(apt-get install fonts-dejavu-core), or set AMPARO_CERTIFICATE_FONT_DIR to a folder holding them."
     )

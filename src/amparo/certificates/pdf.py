@@ -18,7 +18,7 @@ from fpdf import FPDF
 
 from amparo.certificates.fonts import FontSet, find_fonts, fonts_for
 from amparo.certificates.schemas import CertificateClaims
-from amparo.certificates.tokens import peek_claims
+from amparo.certificates.tokens import peek_claims, peek_key_id
 from amparo.errors import InvalidInput
 
 TITLE = "Certificate of pending application"
@@ -68,15 +68,19 @@ def needs_shaping(text: str) -> bool:
 
 
 def statement(claims: CertificateClaims) -> str:
-    """What the certificate proves, in plain words."""
+    """What the certificate proves, in plain words.
+
+    The programme is referred to, not quoted: a title in another script inside an English sentence
+    would break the line into runs of both directions.
+    """
     state = "under appeal" if claims.status == "under_appeal" else "pending"
     return (
-        f"This certifies that the person named above filed an application under the programme "
-        f"\u201c{claims.programme_title}\u201d on {claims.filed_on.isoformat()}, and that the application was "
-        f"{state} when this certificate was issued. While the application is pending or under appeal, the holder "
-        "has the rights that the programme and the law give to applicants, and must not be treated as a person "
-        "without any status. This certificate has no expiry date: it stays valid for as long as the application is "
-        "pending or under appeal. Show it together with the identity document."
+        f"This certifies that the person named above filed an application under the programme named above on "
+        f"{claims.filed_on.isoformat()}, and that the application was {state} when this certificate was issued. "
+        "While the application is pending or under appeal, the holder has the rights that the programme and the "
+        "law give to applicants, and must not be treated as a person without any status. This certificate has no "
+        "expiry date: it stays valid for as long as the application is pending or under appeal. Show it together "
+        "with the identity document."
     )
 
 
@@ -87,6 +91,7 @@ class _CertificatePDF(FPDF):
         self.set_auto_page_break(auto=True, margin=_MARGIN)
         self.add_font("body", "", str(fonts.regular))
         self.add_font("body", "B", str(fonts.bold))
+        self.add_font("mono", "", str(fonts.mono))
         names = []
         for index, path in enumerate(fallbacks):
             names.append(f"fallback{index}")
@@ -94,25 +99,33 @@ class _CertificatePDF(FPDF):
         if names:
             self.set_fallback_fonts(names, exact_match=False)
 
-    def text_block(self, width: float, height: float, text: str, **options) -> None:
+    def text_block(self, width: float, height: float, text: str) -> None:
         # Shaping joins Arabic letters and orders right-to-left runs; without it an Arabic name prints
         # as isolated letters in the wrong order. Only text that needs it pays for it.
         self.set_text_shaping(needs_shaping(text))
-        self.multi_cell(width, height, text, new_x="LMARGIN", new_y="NEXT", **options)
+        self.multi_cell(width, height, text, align="L", new_x="LMARGIN", new_y="NEXT")
 
-    def field(self, label: str, value: str) -> None:
+    def heading(self, text: str) -> None:
+        self.set_font("body", "B", 12)
+        self.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
+
+    def field(self, label: str, value: str, note: str | None = None) -> None:
+        # Fields sit to the left of the QR code.
+        width = self.epw - QR_SIZE_MM - 6
         self.set_font("body", "", 9)
         self.set_text_color(90, 90, 90)
-        self.cell(0, 5, label, new_x="LMARGIN", new_y="NEXT")
+        self.cell(width, 5, label, new_x="LMARGIN", new_y="NEXT")
         self.set_font("body", "B", 12)
         self.set_text_color(0, 0, 0)
-        # Fields sit to the left of the QR code.
-        self.text_block(self.epw - QR_SIZE_MM - 6, 6.5, value)
+        self.text_block(width, 6.5, value)
+        if note:
+            self.set_font("body", "", 9)
+            self.text_block(width, 4.5, note)
         self.ln(1.5)
 
 
 def render_pdf(claims: CertificateClaims, token: str, verify_url: str, *, fonts: FontSet | None = None) -> bytes:
-    """The certificate as PDF bytes.
+    """The certificate as PDF bytes; the same arguments always give the same bytes.
 
     Args:
         claims: what the certificate states; must be exactly what `token` carries.
@@ -136,18 +149,19 @@ def render_pdf(claims: CertificateClaims, token: str, verify_url: str, *, fonts:
         [claims.programme_title, claims.given_names, claims.family_names, claims.case_number, claims.programme_id]
     )
     pdf = _CertificatePDF(fonts, fonts_for(variable_text, fonts))
+    authority = jurisdiction_name(claims.jurisdiction)
     pdf.set_title(f"{TITLE} {claims.case_number}")
     pdf.set_subject(f"{claims.programme_title}, {claims.jurisdiction}")
-    pdf.set_author(jurisdiction_name(claims.jurisdiction))
+    pdf.set_author(authority)
     pdf.set_creator("Amparo")
     pdf.set_lang("en")
     pdf.set_creation_date(claims.issued_at)
     pdf.add_page()
 
     pdf.set_font("body", "B", 20)
-    pdf.multi_cell(0, 10, TITLE, new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 10, TITLE, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("body", "", 11)
-    pdf.multi_cell(0, 6, jurisdiction_name(claims.jurisdiction), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, authority, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
     qr_top = pdf.get_y()
@@ -163,31 +177,28 @@ def render_pdf(claims: CertificateClaims, token: str, verify_url: str, *, fonts:
     pdf.field("Holder (names as written in the identity document)", claims.holder_name)
     pdf.field("Date of birth", _day(claims.date_of_birth))
     pdf.field("Case number", claims.case_number)
-    pdf.field("Programme", f"{claims.programme_title} ({claims.programme_id})")
+    pdf.field("Programme", claims.programme_title, note=f"Programme id: {claims.programme_id}")
     pdf.field("Application filed on", claims.filed_on.isoformat())
-    pdf.field("Certificate issued", f"{claims.issued_at:%Y-%m-%d %H:%M} UTC, certificate {claims.certificate_id}")
+    pdf.field(
+        "Certificate issued", f"{claims.issued_at:%Y-%m-%d %H:%M} UTC", note=f"Certificate number: {claims.certificate_id}"
+    )
     pdf.set_y(max(pdf.get_y(), qr_top + QR_SIZE_MM + 8))
 
-    pdf.set_font("body", "B", 12)
-    pdf.cell(0, 7, "What this certificate proves", new_x="LMARGIN", new_y="NEXT")
+    pdf.heading("What this certificate proves")
     pdf.set_font("body", "", 10.5)
     pdf.text_block(0, 5.5, statement(claims))
     pdf.ln(4)
 
-    pdf.set_font("body", "B", 12)
-    pdf.cell(0, 7, "How to check it", new_x="LMARGIN", new_y="NEXT")
+    pdf.heading("How to check it")
     pdf.set_font("body", "", 9.5)
-    pdf.multi_cell(
+    pdf.text_block(
         0,
         5,
         f"Online: scan the QR code, or open {verify_url.removesuffix(token)} followed by the code below. "
-        f"Offline: amparo certificate verify CODE --public-key FILE, with the public key of "
-        f"{jurisdiction_name(claims.jurisdiction)}. Spaces in the code do not matter.",
-        new_x="LMARGIN",
-        new_y="NEXT",
+        f"Offline: amparo certificate verify CODE --public-key FILE, with the public key of {authority} "
+        f"whose key id is {peek_key_id(token)}. Spaces in the code do not matter.",
     )
     pdf.ln(2)
-    # The token is base64url (ASCII), so the built-in Courier draws it and no third font is embedded.
-    pdf.set_font("courier", "", 9)
-    pdf.multi_cell(0, 4.2, group_token(token), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("mono", "", 8.5)
+    pdf.text_block(0, 4.2, group_token(token))
     return bytes(pdf.output())

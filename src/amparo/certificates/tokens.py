@@ -149,6 +149,11 @@ def peek_claims(token: str) -> CertificateClaims:
     return _claims_of(_split(token)[1])
 
 
+def peek_key_id(token: str) -> str:
+    """The id of the key a well-formed token says it was signed with (unverified, like `peek_claims`)."""
+    return _split(token)[1]["kid"]
+
+
 def verify(
     token: str,
     public_keys: Mapping[str, Ed25519PublicKey | bytes | str],
