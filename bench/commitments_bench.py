@@ -31,19 +31,19 @@ SECTION = "## Commitments engine (`bench/commitments_bench.py`)"
 
 _LOAD_SNIPPET = """
 import time, json
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 import amparo.commitments as c
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), time.process_time()
 engine = c.load()
-t2 = time.perf_counter()
+t2, c2 = time.perf_counter(), time.process_time()
 engine.status("ARG", "ICRMW", __import__("datetime").date(2007, 6, 1))
 t3 = time.perf_counter()
-print(json.dumps({"import": t1 - t0, "load": t2 - t1, "first_answer": t3 - t2}))
+print(json.dumps({"import": t1 - t0, "load": t2 - t1, "first_answer": t3 - t2, "import_cpu": c1 - c0, "load_cpu": c2 - c1}))
 """
 
 
 def _load_runs(n: int) -> dict[str, list[float]]:
-    runs: dict[str, list[float]] = {"import": [], "load": [], "first_answer": [], "process": []}
+    runs: dict[str, list[float]] = {"import": [], "load": [], "first_answer": [], "process": [], "import_cpu": [], "load_cpu": []}
     for _ in range(n):
         start = time.perf_counter()
         out = subprocess.run([sys.executable, "-c", _LOAD_SNIPPET], capture_output=True, text=True, check=True)
@@ -120,8 +120,8 @@ def main() -> None:
         "",
         "| measure | result (wall clock) | result (CPU time) | goal |",
         "|---|---|---|---|",
-        f"| `load()`: parse the shipped JSON and build the count indexes (fresh process) | {ms['load']:.0f} ms | | <= 150 ms |",
-        f"| import `amparo.commitments` before that (fresh process) | {ms['import']:.0f} ms | | - |",
+        f"| `load()`: parse the shipped JSON and build the count indexes (fresh process) | {ms['load']:.0f} ms | {ms['load_cpu']:.0f} ms | <= 150 ms |",
+        f"| import `amparo.commitments` before that (fresh process) | {ms['import']:.0f} ms | {ms['import_cpu']:.0f} ms | - |",
         f"| whole process: interpreter start, import, load, first answer | {ms['process']:.0f} ms | | - |",
         f"| `status(state, instrument, date)`, alpha-3 codes and ids | {status_rate:,.0f} answers/s | {status_cpu:,.0f} answers/s | >= 200,000/s |",
         f"| `status(...)` with names and aliases (\"Argentina\", \"CMW\") | {named_rate:,.0f} answers/s | {named_cpu:,.0f} answers/s | - |",

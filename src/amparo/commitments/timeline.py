@@ -126,6 +126,9 @@ def count_spans(record: dict[str, Any]) -> list[tuple[int, int]]:
     raw_acts = record.get("acts") or ()
     if not raw_acts:
         return []
+    if len(raw_acts) == 1 and not record.get("denunciations"):  # nearly every participant
+        only = raw_acts[0]
+        return [(datetime.date.fromisoformat(only.get("deposited_latest") or only["deposited"]).toordinal(), 10**7)]
     acts = [[a.get("deposited_latest") or a["deposited"], a["deposited"], None] for a in raw_acts]
     for den in sorted(record.get("denunciations", ()), key=lambda d: d["notified"]):
         prior = [a for a in acts if a[1] < den["notified"] and a[2] is None]
