@@ -101,3 +101,22 @@ def test_unexpected_error_is_a_500_page_with_the_security_headers(app) -> None:
     assert "default-src 'none'" in response.headers["content-security-policy"]
     root = parse(response.text).getroottree().getroot()
     assert root.get("dir") == "rtl" and "internal_error" in response.text and "secret internal detail" not in response.text
+
+
+def test_sign_in_returns_to_the_page_that_asked(client, user) -> None:
+    from starlette.requests import Request
+
+    from amparo.web.views.account import sign_in_redirect
+
+    scope = {"type": "http", "method": "GET", "path": "/programmes/col-etpv-2021", "query_string": b"lang=es", "headers": []}
+    redirect = sign_in_redirect(Request(scope))
+    assert redirect.status_code == 303
+    form_page = client.get(redirect.headers["location"])
+    hidden = parse(form_page.text).xpath("//input[@name='next']")[0].get("value")
+    assert hidden == "/programmes/col-etpv-2021?lang=es"
+    response = client.post(
+        "/sign-in",
+        data={"username": user[0], "password": user[1], "csrf_token": csrf_from(form_page.text), "next": hidden},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == hidden

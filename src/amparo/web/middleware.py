@@ -6,10 +6,10 @@ streamed.
 
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from amparo.web import i18n
@@ -73,15 +73,13 @@ class SecurityHeaders:
 
 
 def _cookie(scope: Scope, name: str) -> str | None:
+    # Starlette's lenient parser, as `Request.cookies` uses: one malformed cookie set by another
+    # application on the same host must not hide ours.
     for key, value in scope.get("headers", []):
         if key == b"cookie":
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # a malformed Cookie header must not break the page
-                return None
-            if name in jar:
-                return jar[name].value
+            found = cookie_parser(value.decode("latin-1")).get(name)
+            if found:
+                return found
     return None
 
 

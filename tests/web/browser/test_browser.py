@@ -103,3 +103,13 @@ def test_skip_link_moves_to_the_main_content(page, live_server: str) -> None:
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#main"
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_pages_fit_a_small_phone_without_sideways_scrolling(page, live_server: str, lang: str) -> None:
+    page.set_viewport_size({"width": 320, "height": 640})
+    for path in ("/", "/treaties?state=COL&on=2026-02-10", "/programmes/col-etpv-2021", "/sign-in"):
+        page.goto(f"{live_server}{path}{'&' if '?' in path else '?'}lang={lang}")
+        widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1], f"{path} in {lang} is {widths[0]}px wide on a {widths[1]}px screen"
+    assert page.csp_violations == []

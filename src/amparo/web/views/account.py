@@ -8,6 +8,7 @@ password, remote_addr, kind="web")`, owned by the auth package; `service.logout`
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -31,6 +32,15 @@ class SignInForm(WebForm):
         min_length=1, max_length=254, title=N_("Email address or phone number"), description=N_("The one you registered with.")
     )
     password: str = Field(min_length=1, max_length=1024, title=N_("Password"))
+
+
+def sign_in_redirect(request: Request) -> RedirectResponse:
+    """Send a person who is not signed in to the sign-in page, to come back here afterwards.
+
+    For page views that need a signed-in person: `return sign_in_redirect(request)`.
+    """
+    back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/sign-in?{urlencode({'next': back})}", status_code=303)
 
 
 def safe_next(target: str | None) -> str:
