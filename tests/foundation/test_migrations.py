@@ -46,3 +46,26 @@ def test_sqlite_connections_are_durable_and_enforce_foreign_keys(tmp_path):
         engine.dispose()
     # synchronous=2 is FULL: an acknowledged commit survives power loss, not only a process kill.
     assert pragmas == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 30000}
+
+
+def test_a_read_only_sqlite_transaction_does_not_block_writers(tmp_path):
+    from sqlalchemy import text as sql
+
+    from amparo.db.engine import read_only
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'readers.db'}")
+    upgrade(engine)
+    try:
+        with read_only(engine).connect() as reader:
+            reader.begin()
+            assert reader.execute(sql("SELECT last_id FROM audit_head")).scalar() == 0
+            # The reader's transaction is still open; a writer must get the lock at once.
+            writer_engine = make_engine(f"sqlite:///{tmp_path / 'readers.db'}")
+            with writer_engine.connect() as writer:
+                writer.exec_driver_sql("PRAGMA busy_timeout=100")
+                writer.commit()
+                with writer.begin():
+                    writer.execute(sql("UPDATE audit_head SET last_hash = last_hash"))
+            writer_engine.dispose()
+    finally:
+        engine.dispose()

@@ -13,12 +13,12 @@ app = typer.Typer(help="The audit trail of every access to personal data.", no_a
 def verify(url: str | None = URL_OPTION) -> None:
     """Walk the hash chain; print OK and the count, or the first broken link and exit with status 1."""
     from amparo.audit import service as audit
-    from amparo.db.engine import make_engine
+    from amparo.db.engine import make_engine, read_only
     from amparo.db.session import session_scope
 
     engine = make_engine(resolve_url(url))
     try:
-        with session_scope(engine) as session:
+        with session_scope(read_only(engine)) as session:  # a long walk must not stall writers
             result = audit.verify(session)
     finally:
         engine.dispose()

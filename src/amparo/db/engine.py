@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+#: Execution option naming how SQLite transactions begin: "IMMEDIATE" (default) or "DEFERRED".
+SQLITE_BEGIN_OPTION = "amparo_sqlite_begin"
 #: How long a SQLite writer waits for the lock before giving up, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -74,9 +76,21 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {'DEFERRED' if mode == 'DEFERRED' else 'IMMEDIATE'}")
 
     return engine
+
+
+def read_only(engine: Engine) -> Engine:
+    """A view of `engine` for work that never writes (verifying the audit chain, test assertions).
+
+    On SQLite its transactions begin DEFERRED, so a long read does not hold the write lock and
+    writers are not kept waiting; WAL gives it a consistent snapshot meanwhile. Writing through it
+    is possible but may fail with "database is locked" instead of waiting, so do not. On PostgreSQL
+    it is the same engine.
+    """
+    return engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
 
 
 def backend_name(engine_or_url: Engine | str) -> str:
