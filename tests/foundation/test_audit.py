@@ -111,3 +111,27 @@ def test_cli_verify_reports_the_first_broken_link_and_exits_1(fresh_engine, fres
     expected_id = ids[3] if tamper == "delete" else ids[2]
     assert broken.returncode == 1, broken.stderr
     assert f"first broken link at entry {expected_id}:" in broken.stderr
+
+
+def test_a_consistently_rewritten_chain_is_caught_by_a_published_anchor(session):
+    ids = _write(session)
+    anchor = (ids[2], _hash_of(session, ids[2]))
+    assert audit.verify(session, anchor).ok
+    # Rewrite everything from entry ids[2] on, recomputing every hash and the head: no link breaks.
+    from amparo.audit.repository import iter_entries
+
+    rows = [r for r in iter_entries(session) if r.id >= ids[2]]
+    prev = _hash_of(session, ids[1])
+    for row in rows:
+        fields = {k: getattr(row, k) for k in ("id", "at", "user_id", "username", "role", "action", "object_type", "object_id", "detail")}
+        new_hash = entry_hash(**{**fields, "purpose": "rewritten", "prev_hash": prev})
+        _sql(session, "UPDATE audit_entries SET purpose = 'rewritten', prev_hash = :p, hash = :h WHERE id = :id", p=prev, h=new_hash, id=row.id)
+        prev = new_hash
+    _sql(session, "UPDATE audit_head SET last_hash = :h", h=prev)
+    assert audit.verify(session).ok  # without an anchor a full rewrite is undetectable
+    result = audit.verify(session, anchor)
+    assert (result.ok, result.first_broken_id) == (False, ids[2]) and "rewritten" in result.reason
+
+
+def _hash_of(session, entry_id: int) -> str:
+    return session.execute(text("SELECT hash FROM audit_entries WHERE id = :id"), {"id": entry_id}).scalar_one()

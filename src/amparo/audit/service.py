@@ -103,12 +103,17 @@ def record(
     return Recorded(id=values["id"], hash=values["hash"])
 
 
-def verify(session: Session) -> VerifyResult:
+def verify(session: Session, anchor: tuple[int, str] | None = None) -> VerifyResult:
     """Walk the chain from the first entry and report the first broken link.
 
     Detects an altered entry (its hash no longer matches its content), a removed or reordered entry
     (an id gap, or a prev_hash that is not the previous entry's hash) and removed trailing entries
     (the head records more than the table holds).
+
+    Args:
+        anchor: An (id, hash) pair published earlier (printed by `amparo audit verify`). Someone
+            with write access could rewrite the whole chain consistently; an anchor kept outside the
+            database exposes that, because the rewritten entry no longer has the published hash.
     """
     head = repository.read_head(session)
     if head is None:
@@ -118,10 +123,15 @@ def verify(session: Session) -> VerifyResult:
     for row in repository.iter_entries(session):
         checked += 1
         broken = _check_row(row, expected_id, prev_hash)
+        if broken is None and anchor is not None and row.id == anchor[0] and row.hash != anchor[1]:
+            broken = f"entry {row.id} does not have the anchored hash {anchor[1]}: the chain was rewritten"
         if broken is not None:
             return VerifyResult(False, checked, row.id, broken, head_id, head_hash)
         expected_id, prev_hash = row.id + 1, row.hash
     last_id = expected_id - 1
+    if anchor is not None and anchor[0] > last_id:
+        reason = f"the anchored entry {anchor[0]} is gone: the chain ends at entry {last_id}"
+        return VerifyResult(False, checked, last_id + 1, reason, head_id, head_hash)
     if last_id != head_id or prev_hash != head_hash:
         reason = (
             f"the chain ends at entry {last_id} but the head records entry {head_id}: "
