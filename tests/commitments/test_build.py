@@ -38,6 +38,7 @@ def _engine_from(text: str, catalogue) -> Commitments:
 
 
 class TestShippedData:
+    @pytest.mark.shared_data
     def test_rebuild_is_byte_identical(self, shared_data: Path) -> None:
         source = shared_data / "ratifications"
         assert build(source) == (DATA_DIR / "participation.json").read_text(encoding="utf-8")
@@ -45,6 +46,7 @@ class TestShippedData:
     def test_catalogue_json_matches_the_yaml(self) -> None:
         assert catalogue_json() == (DATA_DIR / "catalogue.json").read_text(encoding="utf-8")
 
+    @pytest.mark.shared_data
     def test_every_name_in_the_csvs_maps_to_a_code(self, shared_data: Path) -> None:
         unmapped = []
         for path in sorted((shared_data / "ratifications").glob("*.csv")):
@@ -54,6 +56,7 @@ class TestShippedData:
                         unmapped.append(f"{path.name}:{line} {row['state']!r}")
         assert unmapped == []
 
+    @pytest.mark.shared_data
     def test_source_eif_dates_agree_with_the_rule(self, shared_data: Path) -> None:
         """Where a source states a State's entry into force, the catalogue rule gives the same date."""
         catalogue = load_catalogue()
@@ -97,6 +100,7 @@ class TestShippedData:
         for code, (name, _kind) in SPECIAL_PARTICIPANTS.items():
             assert states[code][2] == name
 
+    @pytest.mark.shared_data
     def test_cli_rebuild_into_a_temp_dir_matches(self, shared_data: Path, tmp_path: Path) -> None:
         from typer.testing import CliRunner
 

@@ -86,6 +86,7 @@ class TestCsvImporter:
         assert "expected ['instrument', 'state'" in err.value.message
 
 
+@pytest.mark.shared_data
 class TestRealPages:
     """The 18 saved UNTC pages: each imports, and agrees with the shipped data on its date."""
 

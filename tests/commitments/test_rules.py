@@ -82,3 +82,14 @@ def test_denunciation_kinds_are_distinct_from_eif_kinds() -> None:
     with pytest.raises(RuleError):
         check_rule({"kind": "months_after_notification", "months": 3}, EIF_KINDS)
     assert check_rule({"kind": "not_provided"}, DENUNCIATION_KINDS) == {"kind": "not_provided"}
+
+
+def test_doctests() -> None:
+    import doctest
+
+    import amparo.commitments
+    import amparo.commitments.rules
+
+    for module in (amparo.commitments, amparo.commitments.rules):
+        failed, tried = doctest.testmod(module)
+        assert tried > 0 and failed == 0, module.__name__

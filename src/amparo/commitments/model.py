@@ -68,6 +68,7 @@ class Instrument:
             "denunciation_rule": dict(self.denunciation_rule) if self.denunciation_rule else None,
             "denunciation_article": self.denunciation_article,
             "complaint_procedure": self.complaint_procedure,
+            "complaint": dict(self.complaint) if self.complaint else None,
             "open_to_organisations": self.open_to_organisations,
             "declared_parties": self.declared_parties,
             "later_joiners": self.later_joiners,
