@@ -14,7 +14,7 @@ def make_claims(**overrides: Any) -> CertificateClaims:
         "case_number": "AR-2026-000123",
         "programme_id": "ar-patria-grande-2006",
         "programme_title": "Programa Patria Grande",
-        "jurisdiction": "AR",
+        "jurisdiction": "ARG",
         "given_names": "José",
         "family_names": "Ñúñez",
         "date_of_birth": date(1990, 5, 17),

@@ -35,26 +35,26 @@ def amparo(*args: str, passphrase: str | None = PASSPHRASE) -> subprocess.Comple
 @pytest.fixture(scope="module")
 def keydir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("keys")
-    result = amparo("keygen", "--jurisdiction", "ar", "--out", str(out))
+    result = amparo("keygen", "--jurisdiction", "arg", "--out", str(out))
     assert result.returncode == 0, result.stderr
     return out
 
 
 @pytest.fixture(scope="module")
 def private_key(keydir):
-    (path,) = keydir.glob("AR-*.key.pem")
+    (path,) = keydir.glob("ARG-*.key.pem")
     return private_key_from_pem(path.read_bytes(), PASSPHRASE)
 
 
 @pytest.fixture(scope="module")
 def public_pem(keydir) -> Path:
-    (path,) = keydir.glob("AR-*.pub.pem")
+    (path,) = keydir.glob("ARG-*.pub.pem")
     return path
 
 
 def test_keygen_writes_an_encrypted_private_key_only_the_owner_can_read(keydir, private_key):
-    (path,) = keydir.glob("AR-*.key.pem")
-    assert path.name == f"AR-{key_id(private_key)}.key.pem"
+    (path,) = keydir.glob("ARG-*.key.pem")
+    assert path.name == f"ARG-{key_id(private_key)}.key.pem"
     assert b"ENCRYPTED PRIVATE KEY" in path.read_bytes()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
@@ -62,12 +62,12 @@ def test_keygen_writes_an_encrypted_private_key_only_the_owner_can_read(keydir, 
 def test_keygen_refuses_a_name_that_is_not_an_iso_code(tmp_path):
     result = amparo("keygen", "--jurisdiction", "Argentina", "--out", str(tmp_path))
     assert result.returncode == 2
-    assert "'Argentina' is not an ISO 3166 code" in result.stderr and "Traceback" not in result.stderr
+    assert "--jurisdiction 'ARGENTINA' is not an ISO 3166-1 alpha-3 country code" in result.stderr and "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 
 def test_keygen_refuses_a_short_passphrase_and_writes_nothing(tmp_path):
-    result = amparo("keygen", "--jurisdiction", "CO", "--out", str(tmp_path / "k"), passphrase="short")
+    result = amparo("keygen", "--jurisdiction", "COL", "--out", str(tmp_path / "k"), passphrase="short")
     assert result.returncode == 2 and "at least 12" in result.stderr
     assert not (tmp_path / "k").exists()
 
@@ -127,6 +127,6 @@ def test_missing_or_unreadable_key_is_a_usage_error(private_key, tmp_path):
 
 
 def test_keygen_without_a_passphrase_or_terminal_says_how_to_give_one(tmp_path):
-    result = amparo("keygen", "--jurisdiction", "CO", "--out", str(tmp_path / "k"), passphrase=None)
+    result = amparo("keygen", "--jurisdiction", "COL", "--out", str(tmp_path / "k"), passphrase=None)
     assert result.returncode == 2 and "set AMPARO_CERTIFICATE_PASSPHRASE" in result.stderr
     assert not (tmp_path / "k").exists()

@@ -49,7 +49,7 @@ def test_pdf_states_holder_case_programme_dates_and_what_it_proves(rendered):
     text = page_text(rendered[0])
     for expected in [
         "Certificate of pending application",
-        "Argentina (AR)",
+        "Argentina (ARG)",
         "José Ñúñez",
         "1990-05-17",
         "AR-2026-000123",

@@ -189,11 +189,11 @@ def test_spaces_and_line_breaks_from_manual_entry_are_ignored(signing_key):
 
 
 def test_key_of_another_jurisdiction_is_refused_when_jurisdictions_are_known(signing_key):
-    token = issue(make_claims(jurisdiction="CO"), signing_key)
+    token = issue(make_claims(jurisdiction="COL"), signing_key)
     with pytest.raises(InvalidCertificate) as caught:
-        verify(token, keys_of(signing_key), key_jurisdictions={key_id(signing_key): "AR"})
+        verify(token, keys_of(signing_key), key_jurisdictions={key_id(signing_key): "ARG"})
     assert caught.value.reason == "wrong_jurisdiction"
-    assert verify(token, keys_of(signing_key), key_jurisdictions={key_id(signing_key): "CO"}).claims.jurisdiction == "CO"
+    assert verify(token, keys_of(signing_key), key_jurisdictions={key_id(signing_key): "COL"}).claims.jurisdiction == "COL"
     with pytest.raises(InvalidCertificate, match="no jurisdiction on record"):
         verify(token, keys_of(signing_key), key_jurisdictions={})
 
@@ -242,8 +242,8 @@ def test_verification_url_joins_base_and_token(signing_key):
 def test_a_fresh_key_per_jurisdiction_verifies_only_its_own_tokens():
     ar, co = generate_key(), generate_key()
     ring = keys_of(ar, co)
-    assert verify(issue(make_claims(jurisdiction="AR"), ar), ring).key_id == key_id(ar)
-    assert verify(issue(make_claims(jurisdiction="CO"), co), ring).key_id == key_id(co)
+    assert verify(issue(make_claims(jurisdiction="ARG"), ar), ring).key_id == key_id(ar)
+    assert verify(issue(make_claims(jurisdiction="COL"), co), ring).key_id == key_id(co)
 
 
 def test_unused_bits_in_the_last_character_cannot_be_changed(signing_key):
@@ -253,3 +253,9 @@ def test_unused_bits_in_the_last_character_cannot_be_changed(signing_key):
         if replacement != token[-1]:
             with pytest.raises(InvalidCertificate):
                 verify(token[:-1] + replacement, keys_of(signing_key))
+
+
+@pytest.mark.parametrize("code", ["AR", "arg", "XXX", "ES-CT"])
+def test_jurisdiction_must_be_an_assigned_alpha3_code(code):
+    with pytest.raises(ValidationError, match="alpha-3"):
+        make_claims(jurisdiction=code)

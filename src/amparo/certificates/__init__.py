@@ -6,8 +6,8 @@ A pure library (no web or database imports). The filing service issues a certifi
 Example:
     >>> from datetime import UTC, date, datetime
     >>> key = generate_key()
-    >>> claims = CertificateClaims(certificate_id="c-1", case_number="AR-1", programme_id="pg",
-    ...     programme_title="Patria Grande", jurisdiction="AR", given_names="José", family_names="Ñúñez",
+    >>> claims = CertificateClaims(certificate_id="c-1", case_number="ARG-1", programme_id="pg",
+    ...     programme_title="Patria Grande", jurisdiction="ARG", given_names="José", family_names="Ñúñez",
     ...     date_of_birth=date(1990, 5, 17), filed_on=date(2026, 3, 2),
     ...     issued_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     >>> token = issue(claims, key)

@@ -12,7 +12,6 @@ import io
 import unicodedata
 from datetime import date
 
-import pycountry
 import segno
 from fpdf import FPDF
 
@@ -20,6 +19,7 @@ from amparo.certificates.fonts import FontSet, find_fonts, fonts_for
 from amparo.certificates.schemas import CertificateClaims
 from amparo.certificates.tokens import peek_claims, peek_key_id
 from amparo.errors import InvalidInput
+from amparo.jurisdictions.codes import country_name
 
 TITLE = "Certificate of pending application"
 #: QR error correction "M" (15 % recovery) survives creases and a worn printout at this size.
@@ -34,13 +34,13 @@ def qr_code(verify_url: str) -> segno.QRCode:
 
 
 def jurisdiction_name(code: str) -> str:
-    """'Argentina (AR)'; the code alone when the ISO tables do not know it.
+    """'Argentina (ARG)'; the code alone when the ISO tables do not know it.
 
-    >>> jurisdiction_name("AR")
-    'Argentina (AR)'
+    >>> jurisdiction_name("ARG")
+    'Argentina (ARG)'
     """
-    record = pycountry.subdivisions.get(code=code) if "-" in code else pycountry.countries.get(alpha_2=code)
-    return f"{record.name} ({code})" if record is not None else code
+    name = country_name(code)
+    return f"{name} ({code})" if name else code
 
 
 def _day(value: date | None) -> str:

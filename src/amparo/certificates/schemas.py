@@ -21,6 +21,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
 
+from amparo.jurisdictions.codes import alpha3_validator
+
 #: Case statuses a certificate can be issued in (the appeal keeps the applicant's rights).
 IssuableStatus = Literal["pending", "under_appeal"]
 
@@ -53,8 +55,8 @@ class CertificateClaims(BaseModel):
     case_number: Identifier = Field(alias="case")
     programme_id: Identifier = Field(alias="pid")
     programme_title: Text = Field(alias="pt", min_length=1, max_length=200)
-    #: ISO 3166-1 alpha-2 code, or ISO 3166-2 for a subnational jurisdiction (e.g. "AR", "ES-CT").
-    jurisdiction: str = Field(alias="jur", pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+    #: ISO 3166-1 alpha-3 code, as everywhere in Amparo (e.g. "ARG").
+    jurisdiction: Annotated[str, AfterValidator(alpha3_validator)] = Field(alias="jur")
     #: Given names exactly as written in the holder's identity document.
     given_names: Text = Field(alias="gn", min_length=1, max_length=200)
     #: Family names as written in the identity document; empty for people with a single name.

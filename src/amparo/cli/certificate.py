@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -130,7 +129,7 @@ def _write_new(path: Path, data: bytes, mode: int) -> None:
 
 @app.command("keygen")
 def keygen_command(
-    jurisdiction: Annotated[str, typer.Option("--jurisdiction", "-j", help="ISO 3166 code, e.g. AR or ES-CT.")],
+    jurisdiction: Annotated[str, typer.Option("--jurisdiction", "-j", help="ISO 3166-1 alpha-3 code, e.g. ARG.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the key files into.")],
 ) -> None:
     """Make a new Ed25519 signing key for a jurisdiction.
@@ -140,9 +139,9 @@ def keygen_command(
     """
     from amparo.certificates import generate_key, key_id, private_key_to_pem, public_key_to_b64, public_key_to_pem
 
-    code = jurisdiction.strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}(-[A-Z0-9]{1,3})?", code):
-        raise InvalidInput(f"--jurisdiction {jurisdiction!r} is not an ISO 3166 code; expected e.g. 'AR' or 'ES-CT'.")
+    from amparo.jurisdictions.codes import check_alpha3
+
+    code = check_alpha3(jurisdiction.strip().upper(), field="--jurisdiction")
     if out.exists() and not out.is_dir():
         raise InvalidInput(f"--out {str(out)!r} is a file; give a folder.")
     key = generate_key()
