@@ -16,7 +16,9 @@ def verified(signing_key):
     return verify(issue(make_claims(), signing_key), {key_id(signing_key): signing_key.public_key()})
 
 
-@pytest.mark.parametrize("status", ["pending", "information_requested", "under_review", "under_appeal"])
+@pytest.mark.parametrize(
+    "status", ["open", "in_progress", "awaiting_information", "pending", "under_review", "under_appeal"]
+)
 def test_open_case_makes_the_certificate_valid(verified, status):
     verdict = assess(verified, status, date(2026, 6, 1))
     assert verdict.state == "valid" and verdict.is_valid
@@ -30,7 +32,13 @@ def test_appeal_is_named_in_the_headline(verified):
 
 @pytest.mark.parametrize(
     ("status", "reason"),
-    [("granted", "was granted"), ("refused", "was refused"), ("withdrawn", "was withdrawn"), ("closed", "was closed")],
+    [
+        ("granted", "was granted"),
+        ("refused", "was refused"),
+        ("decided", "was decided"),
+        ("withdrawn", "was withdrawn"),
+        ("closed", "was closed"),
+    ],
 )
 def test_decided_or_withdrawn_case_ends_validity_with_reason_and_date(verified, status, reason):
     verdict = assess(verified, status, date(2026, 7, 15))
@@ -57,3 +65,18 @@ def test_a_status_this_code_does_not_know_is_unknown(verified):
 
 def test_status_wording_is_case_insensitive(verified):
     assert assess(verified, " Pending ", None).state == "valid"
+
+
+def test_every_status_of_the_cases_package_has_a_verdict(verified):
+    """A status the cases package can produce must never fall through to 'unknown'."""
+    from amparo.cases.schemas import CaseStatus
+
+    statuses = [value for name, value in vars(CaseStatus).items() if name.isupper()]
+    assert statuses
+    for status in statuses:
+        assert assess(verified, status, date(2026, 6, 1)).state != "unknown", status
+
+
+def test_closed_status_without_a_date_still_says_why(verified):
+    verdict = assess(verified, "withdrawn", None)
+    assert verdict.state == "not_valid" and verdict.headline == "No longer valid: application withdrawn"

@@ -7,9 +7,10 @@ programmes. Instead the verifier asks the current case status: valid while the c
 valid once it is decided or withdrawn (saying why and since when), and *unknown* — never a confident
 "no" — when the status cannot be looked up (offline) or is one this code does not know.
 
-Case statuses understood here (the cases package derives them from its journal):
-open: `pending`, `information_requested`, `under_review`, `under_appeal`;
-closed: `granted`, `refused`, `withdrawn`, `closed`.
+Case statuses understood here (those of `amparo.cases.schemas.CaseStatus`, which derives them from
+the case journal, and the decision and appeal statuses that follow):
+open: `open`, `in_progress`, `awaiting_information`, `pending`, `under_review`, `under_appeal`;
+closed: `granted`, `refused`, `decided`, `withdrawn`, `closed`.
 """
 
 from __future__ import annotations
@@ -23,14 +24,17 @@ from amparo.certificates.schemas import VerifiedCertificate
 VerdictState = Literal["valid", "not_valid", "unknown"]
 
 OPEN_STATUSES: dict[str, str] = {
+    "open": "is pending",
+    "in_progress": "is pending (being examined)",
+    "awaiting_information": "is pending (the authority asked the applicant for more information)",
     "pending": "is pending",
-    "information_requested": "is pending (the authority asked the applicant for more information)",
     "under_review": "is pending (under review)",
     "under_appeal": "is under appeal",
 }
 CLOSED_STATUSES: dict[str, str] = {
     "granted": "was granted; the holder's residence permit now replaces this certificate",
     "refused": "was refused; an appeal, once filed, makes the certificate valid again while it is pending",
+    "decided": "was decided; the decision replaces this certificate",
     "withdrawn": "was withdrawn by the applicant",
     "closed": "was closed",
 }
