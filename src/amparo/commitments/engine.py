@@ -156,7 +156,10 @@ class Commitments:
         """Whether ``state`` is bound by ``instrument`` on ``on``: binding, not_binding or unknown."""
         # Hot path (the safeguards engine asks this for every decision): one dict lookup on what the
         # caller passed, one bisect, one tuple.
-        pair = self._pairs.get((state, instrument)) or self._pair(state, instrument)
+        try:
+            pair = self._pairs.get((state, instrument)) or self._pair(state, instrument)
+        except TypeError:  # an unhashable argument: resolve it as text (and fail with a clear error)
+            pair = self._pair(str(state), str(instrument))
         if type(on) is not _date:
             on = as_date(on, "on")
         code, iid, starts, segments = pair
