@@ -67,3 +67,13 @@ def test_language_switch_keeps_the_query(client) -> None:
     links = {a.get("hreflang"): a.get("href") for a in doc.xpath("//nav[contains(@class,'lang-switch')]//a")}
     assert links["ar"] == "/treaties?state=Chile&on=2026-02-10&lang=ar"
     assert doc.xpath("//nav[contains(@class,'lang-switch')]//a[@aria-current='true']")[0].get("hreflang") == "es"
+
+
+def test_language_switch_never_links_to_another_site() -> None:
+    from starlette.requests import Request
+
+    from amparo.web.templating import switch_url
+
+    request = Request({"type": "http", "method": "GET", "path": "//evil.example/x", "query_string": b"a=1", "headers": []})
+    url = switch_url(request, "es")
+    assert url.startswith("/") and not url.startswith(("//", "/\\")) and url.endswith("?a=1&lang=es")

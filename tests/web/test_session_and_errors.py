@@ -120,3 +120,36 @@ def test_sign_in_returns_to_the_page_that_asked(client, user) -> None:
         follow_redirects=False,
     )
     assert response.headers["location"] == hidden
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "title"),
+    [
+        ("Forbidden", 403, "Cette action est impossible"),
+        ("Conflict", 409, "Ceci a changé entre-temps"),
+        ("InvalidInput", 422, "Certaines informations sont à corriger"),
+        ("NotFound", 404, "Page introuvable"),
+    ],
+)
+def test_domain_errors_render_the_error_shape_as_a_page(app, error: str, status: int, title: str) -> None:
+    import amparo.errors
+    from amparo.web.routing import web_router
+
+    router = web_router()
+    path = f"/__raise-{error}"
+
+    @router.get(path)
+    def raise_it() -> None:
+        raise getattr(amparo.errors, error)(
+            "The case changed since you opened it.", details=[{"field": "version", "value": 3, "expected": "4"}]
+        )
+
+    app.include_router(router)
+    with TestClient(app, headers={"accept": "text/html"}) as fresh:
+        response = fresh.get(f"{path}?lang=fr")
+    assert response.status_code == status
+    doc = parse(response.text)
+    assert doc.xpath("string(//h1)") == title
+    text = doc.text_content()
+    assert "The case changed since you opened it." in text and amparo.errors.__dict__[error].code in text
+    assert "« 3 »" in text and "attendu : 4" in text

@@ -77,7 +77,9 @@ def switch_url(request: Request, code: str) -> str:
     """This page's address in language `code` (the other query parameters kept)."""
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     params.append(("lang", code))
-    return f"{request.url.path}?{urlencode(params)}"
+    # One leading slash: a request for "//other.example/" must not yield a link to another site.
+    path = "/" + request.url.path.lstrip("/")
+    return f"{path}?{urlencode(params)}"
 
 
 def page_context(request: Request) -> dict[str, Any]:

@@ -50,7 +50,8 @@ FILER_LABELS: dict[str, str] = {
     "assisting_organisation": N_("An organisation helping you (an NGO, a municipality or your consulate)"),
     "employer": N_("Your employer"),
 }
-assert set(EVIDENCE_LABELS) == set(EVIDENCE_KINDS), "every kind of evidence needs a plain-language label"
+if set(EVIDENCE_LABELS) != set(EVIDENCE_KINDS):  # fail at import, not on the page of the first person to hit it
+    raise RuntimeError(f"evidence kinds without a plain-language label: {sorted(set(EVIDENCE_KINDS) - set(EVIDENCE_LABELS))}")
 
 
 @lru_cache(maxsize=1)
