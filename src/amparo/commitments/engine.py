@@ -158,8 +158,10 @@ class Commitments:
         # caller passed, one bisect, one tuple.
         try:
             pair = self._pairs.get((state, instrument)) or self._pair(state, instrument)
-        except TypeError:  # an unhashable argument: resolve it as text (and fail with a clear error)
-            pair = self._pair(str(state), str(instrument))
+        except TypeError:  # an unhashable argument, such as a list
+            raise InvalidInput(
+                f"State and instrument must be text (a code or a name), got {state!r} and {instrument!r}."
+            ) from None
         if type(on) is not _date:
             on = as_date(on, "on")
         code, iid, starts, segments = pair
