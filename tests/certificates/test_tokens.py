@@ -259,3 +259,16 @@ def test_unused_bits_in_the_last_character_cannot_be_changed(signing_key):
 def test_jurisdiction_must_be_an_assigned_alpha3_code(code):
     with pytest.raises(ValidationError, match="alpha-3"):
         make_claims(jurisdiction=code)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=600) | st.from_regex(r"[A-Za-z0-9_-]{0,300}\.[A-Za-z0-9_-]{0,100}", fullmatch=True))
+def test_arbitrary_text_is_refused_as_a_certificate_never_a_crash(signing_key, text):
+    with pytest.raises(InvalidCertificate):
+        verify(text, keys_of(signing_key))
+
+
+def test_deeply_nested_content_is_malformed_not_a_crash(signing_key):
+    with pytest.raises(InvalidCertificate) as caught:
+        verify(f"{b64(b'[' * 3000)}.{b64(bytes(64))}", keys_of(signing_key))
+    assert caught.value.reason == "malformed"

@@ -115,7 +115,7 @@ def _split(token: str) -> tuple[str, dict[str, Any], bytes]:
         )
     try:
         payload = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # deep nesting: RecursionError
         raise InvalidCertificate(f"The certificate's content is not readable ({exc}). {_DAMAGED}", reason="malformed") from exc
     if not isinstance(payload, dict):
         raise InvalidCertificate(f"The certificate's content is not a set of claims. {_DAMAGED}", reason="malformed")
