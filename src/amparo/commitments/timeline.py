@@ -166,7 +166,10 @@ def evaluate(inst: Instrument, record: dict[str, Any] | None, code: str, day: da
 
     for act in acts:
         if act.eif <= day and (act.end is None or day < act.end):
-            return "binding", f"{act.verb}; in force for {code} {act.how}{_notes(inst, record)}", src(act), act.eif
+            caveat = ""
+            if day > as_at and (inst.denunciation_rule or {}).get("kind") != "not_provided":
+                caveat = f"; Amparo's data runs to {as_at.isoformat()}, so a denunciation since then would not be known"
+            return "binding", f"{act.verb}; in force for {code} {act.how}{_notes(inst, record)}{caveat}", src(act), act.eif
     for act in acts:
         if act.eif_early <= day < act.eif and (act.end is None or day < act.end):
             return "unknown", f"{act.verb}; in force for {code} {act.how}, so on this date it may or may not have been bound", src(act), act.eif
