@@ -215,3 +215,13 @@ def test_unknown_checksum_is_not_found(tmp_path):
 def test_checksums_that_are_not_sha256_are_refused(tmp_path, bad):
     with pytest.raises(InvalidInput, match="not a SHA-256 checksum"):
         EvidenceStore(tmp_path).read(bad)
+
+
+def test_delete_removes_the_file_once(tmp_path):
+    store = EvidenceStore(tmp_path)
+    blob = store.put(png_bytes(), "image/png")
+    assert store.delete(blob.sha256) is True
+    assert not store.exists(blob.sha256) and list(store) == []
+    assert store.delete(blob.sha256) is False
+    with pytest.raises(NotFound):
+        store.read(blob.sha256)

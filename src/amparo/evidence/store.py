@@ -192,6 +192,20 @@ class EvidenceStore:
             media_type, _ = identify(handle.read(16))
         return StoredBlob(sha256=sha256, size=size, media_type=media_type, path=self.path_for(sha256))  # type: ignore[arg-type]
 
+    def delete(self, sha256: str) -> bool:
+        """Remove a stored file (e.g. at the end of its retention period); True if it was there.
+
+        Files are shared by every record with the same content, so the caller deletes only once no
+        evidence record refers to the checksum any more.
+        """
+        path = self.path_for(sha256)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        _fsync_dir(path.parent)
+        return True
+
     def __iter__(self):
         """Checksums of every stored file."""
         for shard in sorted(self._blobs.iterdir()):
