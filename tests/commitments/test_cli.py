@@ -70,6 +70,14 @@ class TestJson:
         assert json.loads(run_ok("import-csv", str(out), "--json"))["with_acts"] == 3
 
 
+def test_import_untc_compare(shared_data: Path) -> None:
+    same = run_ok("import-untc", str(shared_data / "untc-pages" / "cmw.html"), "--compare")
+    assert "same parties and deposit dates as Amparo's data on 2026-02-03" in same
+    data = json.loads(run_ok("import-untc", str(PAGES / "good.html"), "--compare", "--json"))
+    assert data["differences"]["only_on_page"] == []
+    assert "ARG" not in data["differences"]["only_in_data"] and "COL" in data["differences"]["only_in_data"]
+
+
 class TestHuman:
     def test_tables_and_lines(self) -> None:
         assert "binding" in run_ok("status", "Argentina", "cmw", "--on", "2007-06-01")

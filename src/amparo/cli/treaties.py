@@ -252,12 +252,14 @@ def complaints(
 def import_untc(
     page: Path = typer.Argument(..., help="A saved UN Treaty Collection status page (.html)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the participants as a CSV in the shared shape."),
+    compare: bool = typer.Option(False, "--compare", help="List differences from Amparo's data on the page's date."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Read a saved UNTC status page; refuse it if its header's party count disagrees with its grid."""
-    from amparo.commitments.importers import import_untc_page, to_csv_text
+    from amparo.commitments.importers import compare_with, import_untc_page, to_csv_text
 
     result = import_untc_page(page)
+    differences = compare_with(result, _engine()) if compare else None
     if out is not None:
         out.write_text(to_csv_text(result.csv_rows()), encoding="utf-8")
     summary = {
@@ -270,6 +272,8 @@ def import_untc(
         "unmatched_names": list(result.unmatched),
         "written_to": str(out) if out else None,
     }
+    if differences is not None:
+        summary["differences"] = differences
     if as_json:
         _print_json({**summary, "participants": result.csv_rows()})
         return
@@ -281,6 +285,12 @@ def import_untc(
         typer.echo(f"  names with no ISO code: {', '.join(result.unmatched)}")
     if out:
         typer.echo(f"  written to {out}")
+    if differences is not None:
+        if not any(differences.values()):
+            typer.echo(f"  same parties and deposit dates as Amparo's data on {result.status_as_at}")
+        for key, values in differences.items():
+            if values:
+                typer.echo(f"  {key.replace('_', ' ')}: {', '.join(values)}")
 
 
 @app.command("import-csv")

@@ -184,6 +184,25 @@ def parse_untc_page(html_text: str, *, name: str = "page", catalogue: Catalogue 
     return page
 
 
+def compare_with(page: UntcPage, engine: Any) -> dict[str, list[str]]:
+    """Differences between a page and Amparo's data on the page's date, State by State.
+
+    Returns lists of codes: ``only_on_page`` (parties the data lacks), ``only_in_data`` (parties the
+    page lacks) and ``different_dates`` ("ARG: page 2007-02-23, data 2007-02-24").
+    """
+    shipped = {p.state: p.deposited for p in engine.parties(page.instrument, page.status_as_at).parties}
+    on_page = {r.state or r.name: r.action_date for r in page.parties}
+    return {
+        "only_on_page": sorted(set(on_page) - set(shipped)),
+        "only_in_data": sorted(set(shipped) - set(on_page)),
+        "different_dates": [
+            f"{code}: page {on_page[code]}, data {shipped[code]}"
+            for code in sorted(set(on_page) & set(shipped))
+            if on_page[code] != shipped[code]
+        ],
+    }
+
+
 def import_untc_page(path: Path, catalogue: Catalogue | None = None) -> UntcPage:
     """Read a saved page from disk (see ``parse_untc_page``)."""
     path = Path(path)
