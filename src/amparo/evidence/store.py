@@ -172,7 +172,7 @@ class EvidenceStore:
                 raise CorruptBlob(
                     f"The stored evidence file {sha256} is damaged: its content now has checksum {actual}. "
                     "Do not rely on it; restore it from a backup or ask the applicant to upload it again.",
-                    details=[{"sha256": sha256, "actual": actual, "path": str(path)}],
+                    details=[{"sha256": sha256, "actual": actual}],
                 )
             handle.seek(0)
             return handle  # type: ignore[return-value]
