@@ -1,9 +1,5 @@
-"""Fixtures for the web pages: the real application on a real SQLite file, and an HTML parser.
-
-`create_app()` is used when the whole application imports; while other packages are still being
-built it may not, and the web layer is then installed on a bare FastAPI app with the same settings,
-database and error handlers, so the pages are still tested for real.
-"""
+"""Fixtures for the web pages: the real application (`create_app`) on a migrated SQLite file, and
+an HTML parser."""
 
 from __future__ import annotations
 
@@ -16,7 +12,6 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from lxml import html as lxml_html
-from sqlalchemy.orm import sessionmaker
 
 from amparo.config import Settings
 
@@ -30,25 +25,9 @@ def build_app(settings: Settings, database: Path) -> FastAPI:
 
     engine = make_engine(f"sqlite:///{database}")
     upgrade(engine)
-    try:
-        from amparo.api.app import create_app
-    except ImportError:
-        create_app = None
-    if create_app is not None:
-        try:
-            return create_app(settings, engine=engine)
-        except ImportError:
-            pass
-    from amparo.api.errors import install_error_handlers
-    from amparo.web import install
+    from amparo.api.app import create_app
 
-    app = FastAPI()
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
-    install_error_handlers(app)
-    install(app)
-    return app
+    return create_app(settings, engine=engine)
 
 
 @pytest.fixture(scope="session")
