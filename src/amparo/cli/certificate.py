@@ -49,10 +49,15 @@ def _read_keys(paths: list[Path]) -> dict[str, object]:
 
 @app.command("verify")
 def verify_command(
-    token: Annotated[str, typer.Argument(help="The certificate's code, or the URL from its QR code.")],
+    token: Annotated[str, typer.Argument(metavar="TOKEN", help="The certificate's code, or the URL from its QR code.")],
     public_key: Annotated[
         list[Path] | None,
-        typer.Option("--public-key", "-k", help="The jurisdiction's public key (PEM or base64url); repeat for several."),
+        typer.Option(
+            "--public-key",
+            "-k",
+            metavar="FILE",
+            help="The jurisdiction's public key (PEM or base64url); repeat for several.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
@@ -91,10 +96,10 @@ def verify_command(
             )
         )
         return
-    dob = claims.date_of_birth.isoformat() if claims.date_of_birth else "not stated"
+    born = f"born {claims.date_of_birth.isoformat()}" if claims.date_of_birth else "no date of birth in the document"
     lines = [
         f"Signature:     OK (key {verified.key_id})",
-        f"Holder:        {claims.holder_name} (born {dob})",
+        f"Holder:        {claims.holder_name} ({born})",
         f"Case:          {claims.case_number}, filed {claims.filed_on.isoformat()}",
         f"Programme:     {claims.programme_title} ({claims.programme_id}), {claims.jurisdiction}",
         f"Issued:        {claims.issued_at:%Y-%m-%d %H:%M} UTC, status then: {claims.status}",
@@ -129,8 +134,8 @@ def _write_new(path: Path, data: bytes, mode: int) -> None:
 
 @app.command("keygen")
 def keygen_command(
-    jurisdiction: Annotated[str, typer.Option("--jurisdiction", "-j", help="ISO 3166-1 alpha-3 code, e.g. ARG.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the key files into.")],
+    jurisdiction: Annotated[str, typer.Option("--jurisdiction", "-j", metavar="CODE", help="ISO 3166-1 alpha-3 code, e.g. ARG.")],
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Folder to write the key files into.")],
 ) -> None:
     """Make a new Ed25519 signing key for a jurisdiction.
 
