@@ -88,6 +88,7 @@ class TestHuman:
         assert "Parties to ICRMW" in run_ok("parties", "ICRMW", "--as-of", "2010-01-01")
         assert "ICRMW" in run_ok("list")
         assert "ICRMW" in run_ok("timeline", "ICRMW")
+        assert "not open" in run_ok("complaints", "USA", "--on", "2020-01-01")
 
 
 class TestErrors:

@@ -243,8 +243,9 @@ def complaints(
     table = Table(title=f"Individual complaint procedures against {code} on {day}")
     for col in ("instrument", "open", "reason"):
         table.add_column(col, overflow="fold")
+    label = {"binding": "open", "not_binding": "not open", "unknown": "unknown"}
     for r in routes:
-        table.add_row(r.instrument, f"[{_STYLE[r.status]}]{r.status}[/]", r.reason)
+        table.add_row(r.instrument, f"[{_STYLE[r.status]}]{label[r.status]}[/]", r.reason)
     _console().print(table)
 
 
