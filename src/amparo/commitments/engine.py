@@ -177,6 +177,8 @@ class Commitments:
             # Answer fields after (state, instrument, on): status, reason, source, status_as_at, in_force_from.
             line = self._timelines[iid][code] = (starts, [(s, r, src, inst.status_as_at, f) for s, r, src, f in answers])
         pair = (code, iid, line[0], line[1])
+        # Caches only grow by whole-value assignment, which is atomic under the GIL: two threads
+        # racing here at worst build the same timeline twice.
         try:
             if len(self._pairs) < 200_000:
                 self._pairs[(state, instrument)] = pair
