@@ -63,3 +63,23 @@ def flip(data: bytes, position: int) -> bytes:
     changed = bytearray(data)
     changed[position] ^= 0xFF
     return bytes(changed)
+
+
+def encrypted_pdf_bytes(user_password: str) -> bytes:
+    """A PDF encrypted with AES-256; an empty user password means it opens without one."""
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    writer.append(pypdf.PdfReader(io.BytesIO(pdf_bytes())))
+    writer.encrypt(user_password, "owner secret", algorithm="AES-256")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def pageless_pdf_bytes() -> bytes:
+    import pypdf
+
+    buffer = io.BytesIO()
+    pypdf.PdfWriter().write(buffer)
+    return buffer.getvalue()

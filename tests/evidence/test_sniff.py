@@ -184,3 +184,24 @@ def test_png_made_of_a_flood_of_tiny_chunks_is_refused_quickly():
     flood = png_chunk(b"tEXt", b"") * (MAX_PARTS + 1)
     with pytest.raises(RejectedFile, match="more than 100,000 chunks"):
         check_content(data[:iend] + flood + data[iend:], "image/png", max_bytes=50 * 1024 * 1024)
+
+
+def test_pdf_locked_with_a_password_is_refused():
+    from .builders import encrypted_pdf_bytes
+
+    with pytest.raises(RejectedFile, match="protected with a password"):
+        check_content(encrypted_pdf_bytes("applicant's password"), "application/pdf")
+
+
+def test_pdf_with_only_an_owner_password_opens_and_is_accepted():
+    """Bank statements and bills often restrict printing with an owner password; they still open."""
+    from .builders import encrypted_pdf_bytes
+
+    assert check_content(encrypted_pdf_bytes(""), "application/pdf") == "application/pdf"
+
+
+def test_pdf_without_pages_is_refused():
+    from .builders import pageless_pdf_bytes
+
+    with pytest.raises(RejectedFile, match="no pages"):
+        check_content(pageless_pdf_bytes(), "application/pdf")

@@ -2,7 +2,8 @@
 
 Neither the media type the browser declared nor the file name is trusted: both come from the client.
 The content is identified, checked from end to end (`amparo.evidence.formats`), images are decoded
-with Pillow so that a file a caseworker could not open is refused now rather than discovered later,
+with Pillow and PDFs opened with pypdf (a password-protected one is refused) so that a file a
+caseworker could not open is refused now rather than discovered later,
 and files that are at once two formats (polyglots) are refused. A file that claims to be one thing and
 is another is refused with both named, so the person knows what to fix.
 """
@@ -172,6 +173,37 @@ def _decode_image(data: Any, media_type: str, dimensions: tuple[int, int], max_p
         ) from exc
 
 
+def _open_pdf(data: Any) -> None:
+    """Refuse a PDF that a caseworker could not open: password-protected, pageless or unparseable."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        # An owner password only restricts printing or copying; the document still opens with no
+        # password (decrypt("") succeeds). A user password is what would lock the caseworker out.
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise RejectedFile(
+                "The PDF document is protected with a password, so the authority could not open it. Save or "
+                "print it again as a PDF without a password, then upload it.",
+                details=[{"detected": "application/pdf", "problem": "password"}],
+            )
+        pages = len(reader.pages)
+    except RejectedFile:
+        raise
+    # Any failure inside the third-party parser means the document does not open.
+    except Exception as exc:  # noqa: BLE001
+        raise RejectedFile(
+            f"The PDF document could not be opened ({exc}); the file is damaged. Open it on your device to check "
+            "it, then save or scan it again.",
+            details=[{"detected": "application/pdf"}],
+        ) from exc
+    if pages == 0:
+        raise RejectedFile(
+            "The PDF document has no pages. Check that the right file was chosen.",
+            details=[{"detected": "application/pdf", "problem": "no pages"}],
+        )
+
+
 def check_content(
     data: Any,
     declared_media_type: str | None,
@@ -232,6 +264,8 @@ def check_content(
             "or scan it again.",
             details=[{"detected": detected, "problem": str(exc)}],
         ) from exc
-    if detected != "application/pdf":
+    if detected == "application/pdf":
+        _open_pdf(data)
+    else:
         _decode_image(data, detected, result, max_pixels)  # type: ignore[arg-type]
     return detected
