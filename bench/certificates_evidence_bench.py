@@ -48,10 +48,10 @@ def measure(fn: Callable[[int], object], n: int) -> tuple[float, float]:
 def claims(i: int) -> CertificateClaims:
     return CertificateClaims(
         certificate_id=f"c-{i}",
-        case_number=f"AR-2026-{i:07d}",
+        case_number=f"ARG-2026-{i:07d}",
         programme_id="ar-patria-grande",
         programme_title="Programa Patria Grande",
-        jurisdiction="AR",
+        jurisdiction="ARG",
         given_names="José María",
         family_names="Ñúñez Quispe",
         date_of_birth=datetime.date(1990, 5, 17),
