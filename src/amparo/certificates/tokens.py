@@ -14,7 +14,6 @@ genuine certificate from a forgery; whether the case is *still* pending is a sep
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from collections.abc import Mapping
 from typing import Any
