@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from amparo.audit.models import AuditEntry, AuditHead
@@ -14,6 +14,15 @@ HEAD_ID = 1
 _entries = AuditEntry.__table__
 _head = AuditHead.__table__
 
+# Built once: every request runs these, and a statement object caches its compiled form.
+_LOCK_HEAD = select(_head.c.last_id, _head.c.last_hash).where(_head.c.id == HEAD_ID).with_for_update()
+_INSERT_ENTRY = _entries.insert()
+_MOVE_HEAD = (
+    update(_head)
+    .where(_head.c.id == HEAD_ID)
+    .values(last_id=bindparam("new_last_id"), last_hash=bindparam("new_last_hash"))
+)
+
 
 def lock_head(session: Session) -> tuple[int, str]:
     """The chain's tip (last id, last hash), locked until the transaction ends.
@@ -21,19 +30,15 @@ def lock_head(session: Session) -> tuple[int, str]:
     PostgreSQL takes a row lock (`FOR UPDATE`); on SQLite every transaction already began with
     `BEGIN IMMEDIATE` (see `amparo.db.engine`), which holds the database's single write lock.
     """
-    row = session.execute(
-        select(_head.c.last_id, _head.c.last_hash).where(_head.c.id == HEAD_ID).with_for_update()
-    ).one_or_none()
+    row = session.execute(_LOCK_HEAD).one_or_none()
     if row is None:
         raise RuntimeError("audit_head row missing: the database was not migrated with `amparo db upgrade`")
     return int(row.last_id), str(row.last_hash)
 
 
 def append(session: Session, values: dict[str, Any]) -> None:
-    session.execute(_entries.insert().values(**values))
-    session.execute(
-        update(_head).where(_head.c.id == HEAD_ID).values(last_id=values["id"], last_hash=values["hash"])
-    )
+    session.execute(_INSERT_ENTRY, values)
+    session.execute(_MOVE_HEAD, {"new_last_id": values["id"], "new_last_hash": values["hash"]})
 
 
 def read_head(session: Session) -> tuple[int, str] | None:

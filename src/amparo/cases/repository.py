@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, false, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, false, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from amparo.cases.models import Action, Case, CaseConsularConsent, CaseNumberCounter
@@ -56,6 +56,20 @@ def add_action(session: Session, action: Action) -> Action:
     return action
 
 
+_COMPARE_AND_SET = (
+    update(_cases)
+    .where(_cases.c.id == bindparam("case_id"), _cases.c.version == bindparam("expected_version"))
+    .values(
+        version=_cases.c.version + 1,
+        status=bindparam("new_status"),
+        assigned_user_id=bindparam("new_assigned_user_id"),
+        deadline=bindparam("new_deadline"),
+        state=bindparam("new_state", type_=_cases.c.state.type),
+        updated_at=bindparam("new_updated_at", type_=_cases.c.updated_at.type),
+    )
+)
+
+
 def compare_and_set(session: Session, case_id: int, expected_version: int, values: dict[str, Any]) -> bool:
     """Move the case from `expected_version` to the next, with its new derived state, atomically.
 
@@ -63,12 +77,9 @@ def compare_and_set(session: Session, case_id: int, expected_version: int, value
     On PostgreSQL the second writer waits for the first's row lock and then re-reads the row (READ
     COMMITTED), so it sees the new version and matches nothing; on SQLite writers are serialised.
     """
-    statement = (
-        update(_cases)
-        .where(_cases.c.id == case_id, _cases.c.version == expected_version)
-        .values(version=_cases.c.version + 1, **values)
-    )
-    return session.execute(statement).rowcount == 1
+    parameters = {"case_id": case_id, "expected_version": expected_version}
+    parameters.update({f"new_{name}": value for name, value in values.items()})
+    return session.execute(_COMPARE_AND_SET, parameters).rowcount == 1
 
 
 def current_version(session: Session, case_id: int) -> int | None:

@@ -4,11 +4,15 @@ SQLite is tuned for durability first: an action the API acknowledged must surviv
 power cut, so the journal is WAL with `synchronous=FULL` (NORMAL may lose the last transactions on
 power loss). Every transaction starts with `BEGIN IMMEDIATE`: nearly every request writes (each read of
 personal data appends to the audit chain), and a deferred transaction that reads and then writes fails
-with SQLITE_BUSY instead of waiting its turn when another writer got in first.
+with SQLITE_BUSY instead of waiting its turn when another writer got in first. Within one process the
+writers also queue on a lock, which wakes the next one at once (SQLite's busy handler polls); across
+processes the busy timeout still applies. Work that only reads can use `read_only(engine)`.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -74,12 +78,56 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
+    writers = _write_lock(database if not in_memory else f"memory:{id(engine)}")
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
-        connection.exec_driver_sql(f"BEGIN {'DEFERRED' if mode == 'DEFERRED' else 'IMMEDIATE'}")
+        if connection.get_execution_options().get(SQLITE_BEGIN_OPTION) == "DEFERRED":
+            connection.exec_driver_sql("BEGIN DEFERRED")
+            return
+        # Writers of this process queue on a lock and are woken the moment it is free; SQLite's own
+        # busy handler would make each of them poll with sleeps of up to 100 ms, which turns twenty
+        # concurrent writers into second-long tail latencies.
+        if not writers.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise sqlite3.OperationalError(
+                f"database is locked: waited {SQLITE_BUSY_TIMEOUT_MS // 1000} s for another writer of this process"
+            )
+        connection.info[_HOLDS_LOCK] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(connection.info, writers)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Any) -> None:
+        _release(connection.info, writers)
+
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        # A connection returned without commit or rollback (e.g. after an error) must not keep the lock.
+        if record is not None:
+            _release(record.info, writers)
 
     return engine
+
+
+_HOLDS_LOCK = "amparo_holds_write_lock"
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(database: str) -> threading.Lock:
+    """One lock per database file, shared by every engine of this process that opens it."""
+    key = database if database.startswith("memory:") else str(Path(database).expanduser().resolve())
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(key, threading.Lock())
+
+
+def _release(info: dict[str, Any], lock: threading.Lock) -> None:
+    if info.pop(_HOLDS_LOCK, False):
+        lock.release()
 
 
 def read_only(engine: Engine) -> Engine:
