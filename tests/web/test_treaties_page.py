@@ -73,3 +73,15 @@ def test_unknown_state_comes_back_with_suggestions(client) -> None:
     suggestion = doc.xpath("//div[@class='suggestions']//a")[0]
     assert suggestion.text_content() == "France (FRA)" and "state=FRA" in suggestion.get("href")
     assert client.get(suggestion.get("href")).status_code == 200
+
+
+def test_vague_data_dates_are_shown_in_the_sources_words(client) -> None:
+    engine = load()
+    vague = [i for i in engine.instruments() if i.status_as_at_text and i.status_as_at_text != i.status_as_at.isoformat()]
+    assert vague, "the shipped data has no instrument with an approximate status date"
+    doc = parse(client.get("/treaties?state=COL&on=2026-02-10").text)
+    for instrument in vague:
+        item = [li for li in doc.xpath("//li[contains(@class,'instrument')]") if f"({instrument.short_name})" in li.text_content()][0]
+        assert instrument.status_as_at_text in item.text_content()
+        if instrument.partial:
+            assert "the list of parties is partial" in item.text_content()

@@ -95,6 +95,8 @@ class Row:
     partial: bool
     source_url: str | None
     source_note: str
+    #: The source's own words for how current the data is, when it is vaguer than a day ("2013").
+    as_at_text: str | None
 
 
 def _split_source(source: str) -> tuple[str | None, str]:
@@ -112,8 +114,11 @@ def lookup_rows(alpha3: str, on: datetime.date) -> dict[str, list[Row]]:
     for answer in engine.profile(alpha3, on):
         instrument = engine.instrument(answer.instrument)
         url, note = _split_source(answer.source)
+        as_at_text = instrument.status_as_at_text
+        if as_at_text == answer.status_as_at.isoformat():
+            as_at_text = None
         groups[answer.status].append(
-            Row(answer, instrument.short_name, instrument.title, instrument.partial, url, note)
+            Row(answer, instrument.short_name, instrument.title, instrument.partial, url, note, as_at_text)
         )
     return groups
 
