@@ -60,12 +60,12 @@ def find_fonts() -> FontSet:
     """
     searched = _search_dirs()
     for folder in searched:
-        paths = [folder / REGULAR, folder / BOLD, folder / MONO]
-        if all(path.is_file() for path in paths):
+        regular, bold, mono = folder / REGULAR, folder / BOLD, folder / MONO
+        if regular.is_file() and bold.is_file() and mono.is_file():
             fallbacks = tuple(
                 sorted(path for directory in FALLBACK_DIRS if directory.is_dir() for path in directory.glob("NotoSans*-Regular.ttf"))
             )
-            return FontSet(*paths, fallbacks=fallbacks)
+            return FontSet(regular, bold, mono, fallbacks=fallbacks)
     raise FontMissing(
         f"No font to draw certificates: {REGULAR}, {BOLD} and {MONO} were not found together in any of "
         f"{', '.join(str(d) for d in searched)}. Install the Debian package fonts-dejavu-core "

@@ -11,11 +11,14 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from amparo.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 # The certificates library (pydantic, cryptography) is imported inside each command so that
 # `amparo --help` stays quick.
@@ -33,10 +36,10 @@ def _token_from(text: str) -> str:
     return text
 
 
-def _read_keys(paths: list[Path]) -> dict[str, object]:
+def _read_keys(paths: list[Path]) -> dict[str, Ed25519PublicKey]:
     from amparo.certificates import key_id, load_public_key
 
-    keys: dict[str, object] = {}
+    keys: dict[str, Ed25519PublicKey] = {}
     for path in paths:
         try:
             data = path.read_bytes()

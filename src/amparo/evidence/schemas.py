@@ -95,7 +95,7 @@ class EvidenceMetadata(BaseModel):
         """
         try:
             return cls(
-                kind=kind,
+                kind=kind,  # type: ignore[arg-type]  # a str is validated into an EvidenceKind
                 document_date=document_date,
                 received_on=received_on,
                 sha256=blob.sha256,

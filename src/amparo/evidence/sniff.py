@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 from pathlib import PurePath
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from amparo.errors import PayloadTooLarge
 from amparo.evidence.errors import RejectedFile
@@ -94,7 +94,7 @@ def normalise_media_type(declared: str | None) -> MediaType | None:
     return value  # type: ignore[return-value]
 
 
-def identify(data: Any) -> tuple[str | None, str]:
+def identify(data: Any) -> tuple[MediaType | None, str]:
     """(accepted media type or None, description) from the first bytes alone."""
     head = bytes(data[:16])
     if head.startswith(b"%PDF-"):
@@ -228,13 +228,14 @@ def check_content(
     """
     check_size(len(data), max_bytes)
     declared = normalise_media_type(declared_media_type)
-    detected, description = identify(data)
-    if detected is None:
+    found, description = identify(data)
+    if found is None:
         sent = f"The file was sent as a {ACCEPTED[declared]} ({declared}), but its content" if declared else "The file"
         raise RejectedFile(
             f"{sent} is {description}. Only PDF documents, JPEG images and PNG images are accepted.",
             details=[{"declared": declared, "detected": description}],
         )
+    detected = cast(MediaType, found)
     if declared is not None and detected != declared:
         raise RejectedFile(
             f"The file was sent as a {ACCEPTED[declared]} ({declared}), but its content is a {ACCEPTED[detected]} "

@@ -48,10 +48,10 @@ def _chunks(data: Source) -> Iterable[bytes]:
     if isinstance(data, bytes | bytearray | memoryview):
         yield bytes(data)
     elif hasattr(data, "read"):
-        while chunk := data.read(CHUNK_SIZE):  # type: ignore[union-attr]
+        while chunk := data.read(CHUNK_SIZE):
             yield chunk
     else:
-        yield from data  # type: ignore[misc]
+        yield from data
 
 
 def _fsync_dir(path: Path) -> None:
@@ -175,7 +175,7 @@ class EvidenceStore:
                     details=[{"sha256": sha256, "actual": actual}],
                 )
             handle.seek(0)
-            return handle  # type: ignore[return-value]
+            return handle
         except BaseException:
             handle.close()
             raise
