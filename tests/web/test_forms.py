@@ -76,3 +76,17 @@ def test_treaty_form_keeps_input_and_marks_the_date(client) -> None:
     assert doc.get_element_by_id("state").get("value") == "Chile"
     date_input = doc.get_element_by_id("on")
     assert date_input.get("value") == "2026-13-40" and date_input.get("aria-invalid") == "true"
+
+
+def _all_subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _all_subclasses(sub)
+
+
+def test_every_page_form_field_has_a_translatable_label(app) -> None:
+    """A field without `title=N_(...)` would be labelled with its English attribute name."""
+    forms = [f for f in _all_subclasses(WebForm) if f.__module__.startswith("amparo.")]
+    assert {f.__name__ for f in forms} >= {"SignInForm", "TreatyLookupForm"}
+    untitled = [f"{form.__name__}.{name}" for form in forms for name, info in form.model_fields.items() if not info.title]
+    assert not untitled, f"give these fields a title=N_(...): {untitled}"
