@@ -101,3 +101,30 @@ def test_unknown_case_and_invisible_case_look_the_same(session):
     with pytest.raises(NotFound) as missing:
         cases.get_case(session, outsider, case.id + 10_000, PURPOSE)
     assert hidden.value.message.replace(str(case.id), "#") == missing.value.message.replace(str(case.id + 10_000), "#")
+
+
+def test_case_numbers_restart_each_year_per_jurisdiction(session):
+    from datetime import UTC, datetime
+
+    person = make_person(session)
+    chilean = make_person(session, "CHL")
+
+    def opened(at: datetime, who=person) -> str:
+        return cases.open_case(session, person_id=who.id, kind="regularization", jurisdiction=who.jurisdiction_code, actor=None, now=at).number
+
+    last_of_year = opened(datetime(2031, 12, 31, 23, 59, 59, 999999, tzinfo=UTC))
+    assert last_of_year == "ARG-2031-0000001"
+    assert opened(datetime(2031, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)) == "ARG-2031-0000002"
+    assert opened(datetime(2032, 1, 1, 0, 0, tzinfo=UTC)) == "ARG-2032-0000001"
+    assert opened(datetime(2032, 1, 1, 0, 0, tzinfo=UTC), chilean) == "CHL-2032-0000001"
+
+
+def test_schemas_render_as_openapi_models():
+    from amparo.cases.schemas import ActionRead, AppendRequest, CaseCreate, CaseFilters
+    from amparo.db.pagination import Page
+    from amparo.people.schemas import PersonCreate, PersonFilters, PersonRead
+
+    for model in (CaseRead, CaseCreate, CaseFilters, ActionRead, AppendRequest, PersonCreate, PersonRead, PersonFilters, Page[CaseRead]):
+        schema = model.model_json_schema()
+        assert schema["properties"], model
+    assert "examples" in PersonCreate.model_json_schema()["properties"]["given_names"]

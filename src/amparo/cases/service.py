@@ -8,7 +8,7 @@ commits. A case the actor may not know exists is "not found", never "forbidden".
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -112,9 +112,15 @@ def create_case(session: Session, actor: Actor, data: CaseCreate | dict, purpose
     return case
 
 
-def open_case(session: Session, *, person_id: int, kind: str, jurisdiction: str, actor: Actor | None) -> Case:
-    """Insert a case and its `case_opened` action. No scope check: callers have made it."""
-    now = utcnow()
+def open_case(
+    session: Session, *, person_id: int, kind: str, jurisdiction: str, actor: Actor | None, now: datetime | None = None
+) -> Case:
+    """Insert a case and its `case_opened` action. No scope check: callers have made it.
+
+    The number's year and sequence come from the opening time (UTC): the first case of a year in a
+    jurisdiction is number 1 of that year.
+    """
+    now = now or utcnow()
     sequence = repository.next_case_number(session, jurisdiction, now.year)
     payload = types.CaseOpened(kind=kind, jurisdiction_code=jurisdiction, person_id=person_id)  # type: ignore[arg-type]
     event = reducer.ActionEvent(
