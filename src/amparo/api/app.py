@@ -11,6 +11,7 @@ from amparo.api.errors import install_error_handlers
 from amparo.api.limits import BodySizeLimit
 from amparo.config import Settings, get_settings
 from amparo.db.engine import make_engine
+from amparo.web import install as install_web
 
 API_PREFIX = "/api/v1"
 
@@ -39,7 +40,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from amparo.api.routes import router
 
     app.include_router(router, prefix=API_PREFIX)
-    _install_web(app)
+    install_web(app)
     return app
 
 
@@ -48,11 +49,3 @@ def _upload_limits(settings: Settings) -> dict[str, int]:
     if not upload_limit:
         return {}
     return {f"{API_PREFIX}/cases/": upload_limit + 64 * 1024}
-
-
-def _install_web(app: FastAPI) -> None:
-    try:
-        from amparo.web import install
-    except ImportError:  # the web package is optional while it is being built
-        return
-    install(app)

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from amparo.api.deps import CurrentActor, Db, presented_token, remote_addr
+from amparo.api.deps import CurrentActor, Db, permission, presented_token, remote_addr
 from amparo.auth import service
-from amparo.auth.policy import SCOPES
+from amparo.auth.policy import SCOPES, Action
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 me_router = APIRouter(tags=["auth"])
@@ -50,7 +50,12 @@ def logout(request: Request, db: Db, actor: CurrentActor) -> None:
         db.commit()
 
 
-@me_router.get("/me", response_model=MeOut, summary="Who am I, and what may I do?")
+@me_router.get(
+    "/me",
+    response_model=MeOut,
+    summary="Who am I, and what may I do?",
+    openapi_extra=permission(Action.USER_READ_SELF),
+)
 def me(actor: CurrentActor) -> MeOut:
     grants = SCOPES.get(actor.role, {})
     return MeOut(

@@ -48,7 +48,11 @@ _register()
 
 
 def main() -> None:
-    import click
+    # Typer 0.29 vendors its own click (typer._click); older releases use click itself.
+    try:
+        from typer import _click as click  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - depends on the installed Typer
+        import click
 
     try:
         result = app(standalone_mode=False)
