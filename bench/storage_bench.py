@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 
 from amparo.auth.models import User
 from amparo.auth.passwords import hash_password
@@ -220,18 +220,27 @@ def main() -> None:
     parser.add_argument("--per-client", type=int, default=25)
     parser.add_argument("--postgres", help="postgresql+psycopg://... of an EMPTY database to use instead of SQLite")
     parser.add_argument("--sqlite", default="/tmp/amparo-bench.db")
+    parser.add_argument("--reuse", action="store_true", help="keep an already seeded database (migrated to head first)")
     args = parser.parse_args()
     if args.postgres:
         url = args.postgres
-    else:
+    elif not args.reuse:
         for suffix in ("", "-wal", "-shm"):
             Path(args.sqlite + suffix).unlink(missing_ok=True)
+    if not args.postgres:
         url = f"sqlite:///{args.sqlite}"
     engine = make_engine(url, pool_size=args.clients + 2)
     upgrade(engine)
     print(f"{engine.dialect.name}; {os.cpu_count()} CPUs, {_cpu()}; Python {platform.python_version()}; {datetime.date.today()}; "
           f"load average {os.getloadavg()[0]:.1f}; {args.clients} concurrent clients x {args.per_client} operations")
-    actors = seed(engine, args.persons)
+    with engine.connect() as connection:
+        seeded = connection.execute(text("SELECT count(*) FROM users")).scalar()
+    if args.reuse and seeded:
+        with session_scope(engine) as session:
+            users = session.scalars(select(User).where(User.username.like("worker%@bench")).order_by(User.id)).all()
+            actors = [Actor(u.id, u.username, Role.CASEWORKER, "ARG") for u in users]
+    else:
+        actors = seed(engine, args.persons)
     run(engine, actors, args.persons, args.clients, args.per_client)
     engine.dispose()
 

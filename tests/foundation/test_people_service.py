@@ -123,3 +123,22 @@ def test_missing_person_is_not_found(session):
     clerk = actor_for(make_user(session, Role.CASEWORKER))
     with pytest.raises(NotFound):
         people.get_person(session, clerk, 987654321, PURPOSE)
+
+
+def test_common_and_rare_name_plans_find_the_same_persons(session, monkeypatch):
+    from amparo.cases import service as cases
+    from amparo.people import repository
+    from builders import make_case
+
+    clerk = actor_for(make_user(session, Role.CASEWORKER))
+    garcias = [make_person(session, given_names=g, family_names="García Ruiz") for g in ("Ana", "Luis", "Eva")]
+    make_person(session, given_names="Ana", family_names="Gómez")
+    for person in garcias:
+        make_case(session, person)
+    expected = sorted(p.id for p in garcias)
+    rare = sorted(p.id for p in people.list_persons(session, clerk, {"q": "garcia r"}, purpose=PURPOSE).items)
+    rare_cases = sorted(c.person_id for c in cases.list_cases(session, clerk, {"q": "garcia r"}, purpose=PURPOSE).items)
+    monkeypatch.setattr(repository, "SELECTIVE_NAME_MATCHES", 1)  # every prefix is now "common"
+    common = sorted(p.id for p in people.list_persons(session, clerk, {"q": "garcia r"}, purpose=PURPOSE).items)
+    common_cases = sorted(c.person_id for c in cases.list_cases(session, clerk, {"q": "garcia r"}, purpose=PURPOSE).items)
+    assert rare == common == rare_cases == common_cases == expected

@@ -24,6 +24,8 @@ class Case(Base):
         Index("ix_cases_jurisdiction_code_status_id", "jurisdiction_code", "status", "id"),
         Index("ix_cases_assigned_user_id_status_id", "assigned_user_id", "status", "id"),
         Index("ix_cases_jurisdiction_code_deadline", "jurisdiction_code", "deadline"),
+        # Newest-first scans of a jurisdiction's cases that test each person without reading the row.
+        Index("ix_cases_jurisdiction_code_id_person_id", "jurisdiction_code", "id", "person_id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from amparo.cases.models import Action, Case, CaseConsularConsent, CaseNumberCounter
 from amparo.db.compat import insert_for
 from amparo.people.models import PersonNationality
-from amparo.people.repository import name_prefix_ids
+from amparo.people.repository import name_filter
 from amparo.people.names import prefix_upper_bound
 
 _cases = Case.__table__
@@ -184,7 +184,7 @@ def list_page(
             prefix = q.strip().upper()
             query = query.where(Case.number >= prefix, Case.number < prefix_upper_bound(prefix))
         else:
-            query = query.where(Case.person_id.in_(name_prefix_ids(q)))
+            query = query.where(name_filter(session, q, Case.person_id))
     if after_id is not None:
         query = query.where(Case.id < after_id)
     return list(session.scalars(query.order_by(Case.id.desc()).limit(limit + 1)))

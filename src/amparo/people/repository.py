@@ -33,14 +33,34 @@ def replace_name_keys(session: Session, person: Person) -> None:
         session.execute(insert(PersonNameKey), [{"person_id": person.id, "key": key} for key in keys])
 
 
-def name_prefix_ids(q: str) -> Select[tuple[int]]:
-    """Ids of persons with a name key starting with the normalised `q` (an index range scan)."""
+#: Up to this many matching persons, a name search lists them by id; beyond, it scans newest-first.
+SELECTIVE_NAME_MATCHES = 1000
+
+
+def _key_range(q: str) -> ColumnElement[bool]:
     prefix = normalise(q)
     if not prefix:
-        return select(PersonNameKey.person_id).where(false())
-    return select(PersonNameKey.person_id).where(
-        PersonNameKey.key >= prefix, PersonNameKey.key < prefix_upper_bound(prefix)
-    )
+        return false()
+    return and_(PersonNameKey.key >= prefix, PersonNameKey.key < prefix_upper_bound(prefix))
+
+
+def name_prefix_ids(q: str) -> Select[tuple[int]]:
+    """Ids of persons with a name key starting with the normalised `q` (an index range scan)."""
+    return select(PersonNameKey.person_id).where(_key_range(q))
+
+
+def name_filter(session: Session, q: str, person_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """"The person `person_id` has a name starting with `q`", planned for how common the name is.
+
+    A rare name ("quispe ma") matches few persons: fetch their ids once and look the rows up by id.
+    A common prefix ("gar") matches a large share of everyone: walk the rows newest first and check
+    each against the name index, which finds a page of matches after a few dozen rows. One plan for
+    both is slow for one of them (0.6 s versus 7 ms for "garc" on a million persons).
+    """
+    ids = session.scalars(name_prefix_ids(q).limit(SELECTIVE_NAME_MATCHES + 1)).all()
+    if len(ids) <= SELECTIVE_NAME_MATCHES:
+        return person_id.in_(sorted(set(ids))) if ids else false()
+    return exists().where(PersonNameKey.person_id == person_id, _key_range(q))
 
 
 def assigned_person_ids(session: Session, user_id: int, person_ids: Iterable[int]) -> set[int]:
@@ -109,7 +129,7 @@ def list_page(
     """Up to `limit + 1` persons, newest first, after keyset `after_id` (the extra row says "more")."""
     query = select(Person).where(scope).options(selectinload(Person.nationalities))
     if q:
-        query = query.where(Person.id.in_(name_prefix_ids(q)))
+        query = query.where(name_filter(session, q, Person.id))
     if jurisdiction:
         query = query.where(Person.jurisdiction_code == jurisdiction)
     if nationality:

@@ -164,6 +164,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_cases_assigned_user_id_status_id', 'cases', ['assigned_user_id', 'status', 'id'])
     op.create_index('ix_cases_jurisdiction_code_deadline', 'cases', ['jurisdiction_code', 'deadline'])
+    op.create_index('ix_cases_jurisdiction_code_id_person_id', 'cases', ['jurisdiction_code', 'id', 'person_id'])
     op.create_index('ix_cases_jurisdiction_code_status_id', 'cases', ['jurisdiction_code', 'status', 'id'])
     op.create_index('ix_cases_person_id', 'cases', ['person_id'])
 
