@@ -38,6 +38,9 @@ def _register() -> None:
     app.add_typer(db.app, name="db")
     app.add_typer(users.app, name="users")
     app.add_typer(audit.app, name="audit")
+    from amparo.cli import intake
+
+    app.add_typer(intake.app, name="intake")
     from amparo.cli import serve
 
     app.command("serve")(serve.serve)

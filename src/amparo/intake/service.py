@@ -1,0 +1,256 @@
+"""Bulk intake: file every valid row of an intake CSV through the regularization filing service.
+
+Rows are read and validated one at a time and filed in batches, one transaction per batch: a crash
+in batch k leaves batches 1..k-1 committed and batch k not at all, and running the same file again
+files only what is missing, because each application carries its row's intake key (unique in the
+database). Each row is filed by `amparo.regularization.flows.file_application`, the function behind
+`POST /api/v1/applications`, so the programme's window, jurisdiction, evidence and consent rules are
+the API's; a row that breaks one is written to the report with the service's own message and the
+rest of its batch is filed (each row runs in a savepoint).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from amparo.audit import service as audit
+from amparo.config import Settings
+from amparo.db.compat import utcnow
+from amparo.db.session import session_scope
+from amparo.errors import AmparoError, InvalidInput, NotFound
+from amparo.intake import repository
+from amparo.intake.parse import Context, IntakeRow, Problem, Source, validate
+from amparo.intake.report import Report
+from amparo.regularization import flows
+from amparo.regularization import service as regularization
+
+DEFAULT_BATCH = 500
+MAX_BATCH = 20_000
+
+
+class FilingFunction(Protocol):
+    def __call__(self, session: Session, settings: Settings, actor: Any, data: Any, purpose: str, *, filed_on: dt.date | None = None, intake_key: str | None = None) -> flows.Filed: ...
+
+
+@dataclass
+class Summary:
+    """What an import did. `rejected` counts rows; `problems` the report's lines (a row may have several)."""
+
+    file: str
+    programme_id: str
+    rows: int = 0
+    filed: int = 0
+    already_imported: int = 0
+    rejected: int = 0
+    problems: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+    #: Filed rows by pre-assessment result: likely_eligible, incomplete, not_eligible.
+    overall: Counter[str] = field(default_factory=Counter)
+    bytes_read: int = 0
+    size: int = 0
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers; the audit entry still names the CLI
+        return "unknown"
+
+
+def _batches(rows: Iterator[tuple[int, dict[str, str]]], size: int) -> Iterator[list[tuple[int, dict[str, str]]]]:
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+def import_file(
+    engine: Engine,
+    settings: Settings,
+    path: Path,
+    programme_id: str,
+    *,
+    report_path: Path | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    consent_text: str | None = None,
+    organisation: str | None = None,
+    today: dt.date | None = None,
+    progress: Callable[[Summary], None] | None = None,
+    file_application: FilingFunction = flows.file_application,
+) -> Summary:
+    """Import the intake CSV `path` into programme `programme_id`; commit once per batch.
+
+    Args:
+        report_path: where rejected rows are written (one line per problem); None to only count them.
+        consent_text: the wording of the site's printed consent form, for rows without a statement.
+        organisation: the assisting organisation's name, recorded on each consent with the site code.
+        progress: called after each committed batch with the running summary.
+        file_application: the filing service (a test may wrap it to fail part-way through a file).
+
+    Raises:
+        InvalidInput: bad batch size, unknown programme, a file that is not an intake CSV (before
+            anything is written).
+    """
+    source = Source(path)
+    return import_rows(
+        engine, settings, source, programme_id, label=path.name, report_path=report_path, batch_size=batch_size,
+        consent_text=consent_text, organisation=organisation, today=today, progress=progress,
+        file_application=file_application, bytes_read=lambda: source.bytes_read, size=source.size,
+    )
+
+
+def import_rows(
+    engine: Engine,
+    settings: Settings,
+    rows: Iterable[tuple[int, dict[str, str]]],
+    programme_id: str,
+    *,
+    label: str,
+    report_path: Path | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    consent_text: str | None = None,
+    organisation: str | None = None,
+    today: dt.date | None = None,
+    progress: Callable[[Summary], None] | None = None,
+    file_application: FilingFunction = flows.file_application,
+    bytes_read: Callable[[], int] | None = None,
+    size: int = 0,
+) -> Summary:
+    """Import rows given as (row number, cells by column) — a file's (`import_file`) or generated ones.
+
+    See `import_file` for the arguments; `label` names the source in the audit entry and the purpose.
+    """
+    if not 1 <= batch_size <= MAX_BATCH:
+        raise InvalidInput(
+            f"batch size {batch_size} is out of range; expected 1 to {MAX_BATCH} rows per transaction",
+            details=[{"field": "batch_size", "value": batch_size, "expected": f"1-{MAX_BATCH}"}],
+        )
+    with session_scope(engine) as session:
+        try:
+            row, _ = regularization.get_programme(session, programme_id)
+        except NotFound:
+            published = ", ".join(sorted({p.programme_id for p in regularization.list_programmes(session)})) or "none yet"
+            raise InvalidInput(
+                f"no programme {programme_id!r} is published in this database; published: {published}. "
+                "Check --programme, or publish the programme first",
+                details=[{"field": "programme", "value": programme_id, "expected": "a published programme id"}],
+            ) from None
+        programme = regularization.programme_of(row)
+        start_case_id = repository.last_case_id(session)
+    ctx = Context(
+        programme_id=programme.id, jurisdiction=programme.jurisdiction, today=today or utcnow().date(),
+        consent_text=consent_text, organisation=organisation,
+    )
+    purpose = f"bulk intake of {label}"[:200]
+    summary = Summary(file=label, programme_id=programme.id, size=size)
+    started = time.perf_counter()
+    with Report(report_path) as report:
+        for batch in _batches(iter(rows), batch_size):
+            with session_scope(engine) as session:
+                _file_batch(session, settings, batch, ctx, purpose, start_case_id, summary, report, file_application)
+            summary.batches += 1
+            summary.bytes_read = bytes_read() if bytes_read else 0
+            summary.seconds = time.perf_counter() - started
+            report.flush()
+            if progress is not None:
+                progress(summary)
+        summary.seconds = time.perf_counter() - started
+    with session_scope(engine) as session:
+        audit.record(
+            session, None, "intake:import", "intake_file", label[:64], purpose,
+            {"programme": programme.key, "rows": summary.rows, "filed": summary.filed,
+             "already_imported": summary.already_imported, "rejected": summary.rejected},
+            username=f"cli:{_os_user()}",
+        )
+    return summary
+
+
+def _file_batch(
+    session: Session,
+    settings: Settings,
+    batch: list[tuple[int, dict[str, str]]],
+    ctx: Context,
+    purpose: str,
+    start_case_id: int,
+    summary: Summary,
+    report: Report,
+    file_application: FilingFunction,
+) -> None:
+    valid: list[IntakeRow] = []
+    for number, cells in batch:
+        summary.rows += 1
+        checked = validate(number, cells, ctx)
+        if isinstance(checked, list):
+            _reject(summary, report, checked, cells.get("site", ""), cells.get("row_id", ""))
+        else:
+            valid.append(checked)
+    filed = repository.filed_keys(session, {r.key for r in valid})
+    first_in_batch: dict[str, int] = {}
+    for item in valid:
+        earlier = first_in_batch.get(item.key)
+        if earlier is not None:
+            _reject(summary, report, [Problem(item.row, "row_id", item.row_id, "a row id used once per site",
+                                              f"row {earlier} of this file has the same site and row_id")], item.site, item.row_id)
+            continue
+        first_in_batch[item.key] = item.row
+        found = filed.get(item.key)
+        if found is not None:
+            person = item.application.on_behalf_of.person  # type: ignore[union-attr]
+            if (found.given_names, found.family_names, found.date_of_birth) != (person.given_names, person.family_names, person.date_of_birth):
+                _reject(summary, report, [Problem(item.row, "row_id", item.row_id, "a row id used once per site, for one person",
+                                                  f"this site and row_id were already filed for another person (case {found.case_number}); "
+                                                  "give this form its own row_id")], item.site, item.row_id)
+            elif found.case_id > start_case_id:  # opened by this run: an earlier row of the same file
+                _reject(summary, report, [Problem(item.row, "row_id", item.row_id, "a row id used once per site",
+                                                  f"an earlier row of this file has the same site and row_id (filed as {found.case_number})")], item.site, item.row_id)
+            else:
+                summary.already_imported += 1
+            continue
+        try:
+            # A savepoint per row: a row the service refuses leaves the rest of its batch intact.
+            with session.begin_nested():
+                result = file_application(session, settings, None, item.application, purpose, filed_on=item.filed_on, intake_key=item.key)
+        except AmparoError as exc:
+            if exc.code == "already_filed" and any(d.get("field") == "intake_key" for d in exc.details):
+                summary.already_imported += 1  # a concurrent import of the same file filed it first
+                continue
+            _reject(summary, report, [_service_problem(item, exc)], item.site, item.row_id)
+            continue
+        summary.filed += 1
+        summary.overall[result.assessment.overall] += 1
+
+
+def _reject(summary: Summary, report: Report, problems: list[Problem], site: str, row_id: str) -> None:
+    summary.rejected += 1
+    summary.problems += len(problems)
+    for problem in problems:
+        report.add(problem, site, row_id)
+
+
+#: The service names fields of the API request; the report names CSV columns.
+_FIELD_COLUMNS = {
+    "programme_id": "programme_id", "on_behalf_of.consent.given_on": "consent_given_on", "evidence": "evidence",
+    "arrived_on": "arrived_on", "identity_document": "id_document_kind", "date_of_birth": "date_of_birth",
+}
+
+
+def _service_problem(item: IntakeRow, exc: AmparoError) -> Problem:
+    detail = exc.details[0] if exc.details else {}
+    name = str(detail.get("field") or "")
+    column = next((c for f, c in _FIELD_COLUMNS.items() if name.startswith(f)), None) or name.rsplit(".", 1)[-1] or "row"
+    value = detail.get("value")
+    return Problem(item.row, column, "" if value is None else str(value), str(detail.get("expected") or exc.code), exc.message)
