@@ -24,6 +24,9 @@ class Role(StrEnum):
     ENFORCEMENT_OFFICER = "enforcement_officer"
     PROGRAMME_ADMIN = "programme_admin"
     SYSTEM_ADMIN = "system_admin"
+    #: Staff of an NGO, a municipality or a consulate who file applications on a person's behalf,
+    #: only with that person's recorded consent (issue 4). They read nothing once filed.
+    FILING_ASSISTANT = "filing_assistant"
 
 
 STAFF_ROLES = frozenset(
@@ -57,6 +60,18 @@ class Action(StrEnum):
     ASSIGN = "case:assign"
     USER_READ_SELF = "user:read_self"
     AUDIT_VERIFY = "audit:verify"
+    # Regularization (issue 4).
+    APPLICATION_FILE = "application:file"
+    EVIDENCE_ADD = "evidence:add"
+    EVIDENCE_READ = "evidence:read"
+    CERTIFICATE_READ = "certificate:read"
+    QUEUE_READ = "queue:read"
+    DECISION_PROPOSE = "decision:propose"
+    DECISION_SIGNOFF = "decision:signoff"
+    APPEAL_FILE = "appeal:file"
+    APPEAL_DECIDE = "appeal:decide"
+    PROGRAMME_PUBLISH = "programme:publish"
+    EMPLOYER_INVITATION_CREATE = "employer_invitation:create"
 
 
 #: Actions that touch personal or case data: the firewall denies every one of them to enforcement.
@@ -72,6 +87,16 @@ PERSONAL_DATA_ACTIONS = frozenset(
         Action.APPEND_APPLICANT_ACTION,
         Action.APPEND_STAFF_ACTION,
         Action.ASSIGN,
+        Action.APPLICATION_FILE,
+        Action.EVIDENCE_ADD,
+        Action.EVIDENCE_READ,
+        Action.CERTIFICATE_READ,
+        Action.QUEUE_READ,
+        Action.DECISION_PROPOSE,
+        Action.DECISION_SIGNOFF,
+        Action.APPEAL_FILE,
+        Action.APPEAL_DECIDE,
+        Action.EMPLOYER_INVITATION_CREATE,
     }
 )
 
@@ -96,6 +121,12 @@ SCOPES: dict[Role, dict[Action, frozenset[Relation]]] = {
         journal__read=[_S],
         case__append_applicant_action=[_S],
         user__read_self=[Relation.NONE],
+        application__file=[_S],
+        evidence__add=[_S],
+        evidence__read=[_S],
+        certificate__read=[_S],
+        appeal__file=[_S],
+        employer_invitation__create=[_S],
     ),
     Role.CASEWORKER: _cells(
         person__create=[_J],
@@ -107,6 +138,12 @@ SCOPES: dict[Role, dict[Action, frozenset[Relation]]] = {
         journal__read=[_A, _J],
         case__append_staff_action=[_A],
         user__read_self=[Relation.NONE],
+        evidence__add=[_A],
+        evidence__read=[_A, _J],
+        certificate__read=[_A, _J],
+        queue__read=[_J],
+        decision__propose=[_A],
+        appeal__decide=[_A],
     ),
     Role.SUPERVISOR: _cells(
         person__create=[_J],
@@ -119,6 +156,13 @@ SCOPES: dict[Role, dict[Action, frozenset[Relation]]] = {
         case__append_staff_action=[_A],
         case__assign=[_J],
         user__read_self=[Relation.NONE],
+        evidence__add=[_A],
+        evidence__read=[_J],
+        certificate__read=[_J],
+        queue__read=[_J],
+        decision__propose=[_A],
+        decision__signoff=[_J],
+        appeal__decide=[_J],
     ),
     Role.CONSULAR_OFFICER: _cells(
         person__read=[_C],
@@ -141,8 +185,10 @@ SCOPES: dict[Role, dict[Action, frozenset[Relation]]] = {
     # The firewall: nothing that touches a person or a case, ever.
     Role.ENFORCEMENT_OFFICER: _cells(user__read_self=[Relation.NONE]),
     # Defines programmes and safeguard policy; never reads case files.
-    Role.PROGRAMME_ADMIN: _cells(user__read_self=[Relation.NONE]),
+    Role.PROGRAMME_ADMIN: _cells(user__read_self=[Relation.NONE], programme__publish=[_J]),
     Role.SYSTEM_ADMIN: _cells(user__read_self=[Relation.NONE], audit__verify=[Relation.NONE]),
+    # Files for a person who consented (the consent is recorded with the application); reads nothing.
+    Role.FILING_ASSISTANT: _cells(user__read_self=[Relation.NONE], application__file=[_J]),
 }
 
 

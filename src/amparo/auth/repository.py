@@ -14,7 +14,7 @@ from amparo.jurisdictions.service import require_jurisdiction
 
 MIN_PASSWORD_LENGTH = 10
 #: Roles whose every grant is scoped by jurisdiction: they are useless, and confusing, without one.
-_JURISDICTION_ROLES = frozenset({Role.CASEWORKER, Role.SUPERVISOR, Role.PROGRAMME_ADMIN})
+_JURISDICTION_ROLES = frozenset({Role.CASEWORKER, Role.SUPERVISOR, Role.PROGRAMME_ADMIN, Role.FILING_ASSISTANT})
 
 
 def get_user(session: Session, user_id: int) -> User | None:
