@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1024 * 1024, gt=0, description="Largest request body accepted, in bytes.")
     login_max_failures: int = Field(5, gt=0, description="Failed logins allowed per username and address in the window.")
     login_window_seconds: int = Field(300, gt=0, description="Length of the login rate-limit window, in seconds.")
+    max_upload_bytes: int = Field(10 * 1024 * 1024, gt=0, description="Largest evidence file accepted, in bytes.")
+    public_base_url: str = Field(
+        "http://localhost:8000", description="Address the public reaches Amparo at; printed in certificate QR codes."
+    )
+    registrations_per_address: int = Field(
+        20, gt=0, description="Self-registrations allowed per address in the login rate-limit window."
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

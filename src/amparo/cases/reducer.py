@@ -180,3 +180,8 @@ def _withdraw(state: CaseState | None, payload: types.Withdraw, event: ActionEve
 def missing_branches() -> list[str]:
     """Registered action types without a reducer branch (must be empty)."""
     return sorted(set(types.REGISTRY) - set(BRANCHES))
+
+
+# Regularization's action types and branches (issue 4) register themselves on import; importing them
+# here means every journal that can be replayed has its branches, whatever imported the reducer.
+from amparo.regularization import actions as _regularization_actions  # noqa: E402,F401

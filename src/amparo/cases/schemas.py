@@ -54,6 +54,13 @@ class CaseState(BaseModel):
     )
     notes: int = Field(0, description="Number of notes in the journal.")
     withdrawn_reason: str | None = None
+    # Regularization (issue 4; kept by `amparo.regularization.actions`).
+    programme: dict[str, Any] | None = Field(None, description="Programme id and version the application was filed under.")
+    evidence: int = Field(0, description="Number of evidence files added.")
+    proposed_decision: dict[str, Any] | None = Field(None, description="A refusal awaiting a supervisor's sign-off.")
+    decision: dict[str, Any] | None = Field(None, description="The decision in effect: outcome, date, deciders.")
+    appeal: dict[str, Any] | None = Field(None, description="The appeal, once filed.")
+    deciders: list[int] = Field(default_factory=list, description="Users who proposed, signed or made a decision.")
     opened_at: datetime
     last_action_at: datetime
 
