@@ -30,6 +30,14 @@ PAGE_MODULES: tuple[str, ...] = (
     "amparo.web.views.treaties",
     "amparo.web.views.programmes",
     "amparo.web.views.account",
+    "amparo.web.views.verify",
+    "amparo.web.views.applicant",
+    "amparo.web.views.applicant_filing",
+    "amparo.web.views.data_export",
+    "amparo.web.views.staff",
+    "amparo.web.views.supervisor",
+    "amparo.web.views.admin",
+    "amparo.web.views.employer",
 )
 
 

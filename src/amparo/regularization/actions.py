@@ -1,0 +1,181 @@
+"""The regularization action types and their reducer branches.
+
+The journal of a regularization case reads: case_opened → application_filed → (assign,
+request_information, provide_information, evidence_added, employer_answered)* → decision_made
+(grant) or decision_proposed + decision_signed_off (refusal) → appeal_filed → the appeal's decision.
+Every type here is recorded by `amparo.regularization.flows`, which checks the scope table and the
+four-eyes rules first; none can be appended through the generic journal route (permission None).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import Field
+
+from amparo.cases.actions import _Payload, register
+from amparo.cases.reducer import ActionEvent, InvalidTransition, _require, branch
+from amparo.cases.schemas import CaseState
+
+
+class Status:
+    """Case statuses regularization adds to those of `amparo.cases.schemas.CaseStatus`."""
+
+    REFUSAL_PROPOSED = "refusal_proposed"  # a refusal awaits a supervisor's sign-off: still pending
+    GRANTED = "granted"
+    REFUSED = "refused"
+    UNDER_APPEAL = "under_appeal"
+
+
+#: Statuses in which a decision may be proposed or made (a first decision).
+UNDECIDED = frozenset({"open", "in_progress", "awaiting_information"})
+#: Case status -> the status a certificate verifier understands (`amparo.certificates.validity`).
+CERTIFICATE_STATUS = {Status.REFUSAL_PROPOSED: "under_review"}
+
+
+class ApplicationFiled(_Payload):
+    programme_id: str
+    programme_version: int
+    filed_on: date
+    on_behalf: bool = False
+    overall: str = Field(description="The pre-assessment's overall result.")
+
+
+class EvidenceAdded(_Payload):
+    sha256: str
+    kind: str
+    document_date: date
+    overall: str = Field(description="The pre-assessment's overall result with this evidence.")
+
+
+class EmployerAnswered(_Payload):
+    invitation_id: int
+    confirmed: bool
+
+
+class Decision(_Payload):
+    """A decision as recorded: outcome, texts, the deciding date and the full safeguards evaluation."""
+
+    outcome: Literal["grant", "refuse"]
+    stage: Literal["first", "appeal"] = "first"
+    reasons: str | None = None
+    language: str | None = None
+    appeal_information: dict[str, Any] | None = None
+    decided_on: date
+    evaluation: dict[str, Any] = Field(description="`amparo.safeguards.Evaluation.to_dict()`, for replay.")
+
+
+class SignOff(_Payload):
+    signed_on: date
+    evaluation: dict[str, Any]
+
+
+class AppealFiled(_Payload):
+    grounds: str = Field(min_length=1, max_length=10_000)
+    filed_on: date
+
+
+register("application_filed", ApplicationFiled, None, "The application is filed under a programme version (system).")
+register("evidence_added", EvidenceAdded, None, "An evidence file was added (recorded by the upload).")
+register("employer_answered", EmployerAnswered, None, "An invited employer confirmed or declined (recorded by the invitation).")
+register("decision_made", Decision, None, "A grant (or an appeal's decision) takes effect, safeguards met.")
+register("decision_proposed", Decision, None, "A refusal is proposed; it takes effect when a supervisor signs it off.")
+register("decision_signed_off", SignOff, None, "A supervisor other than the proposer signs off the proposed refusal.")
+register("appeal_filed", AppealFiled, None, "The applicant appeals the refusal within the appeal period.")
+
+
+def _pending_decision(state: CaseState, event: ActionEvent, allowed: frozenset[str]) -> None:
+    if state.status not in allowed:
+        raise InvalidTransition(
+            f"{event.type} is not possible: the case is {state.status}",
+            details=[{"field": "status", "value": state.status, "expected": " or ".join(sorted(allowed))}],
+        )
+
+
+def _summary(payload: Decision, event: ActionEvent) -> dict[str, Any]:
+    return {
+        "outcome": payload.outcome,
+        "stage": payload.stage,
+        "decided_on": payload.decided_on.isoformat(),
+        "by": event.actor_user_id,
+        "seq": event.seq,
+    }
+
+
+@branch("application_filed")
+def _filed(state: CaseState | None, payload: ApplicationFiled, event: ActionEvent) -> CaseState:
+    state = _require(state, event)
+    if state.programme is not None:
+        raise InvalidTransition("this case already holds an application")
+    return state.model_copy(
+        update={"programme": {"id": payload.programme_id, "version": payload.programme_version, "filed_on": payload.filed_on.isoformat(), "overall": payload.overall}}
+    )
+
+
+@branch("evidence_added")
+def _evidence(state: CaseState | None, payload: EvidenceAdded, event: ActionEvent) -> CaseState:
+    state = _require(state, event)
+    programme = dict(state.programme or {}, overall=payload.overall)
+    return state.model_copy(update={"evidence": state.evidence + 1, "programme": programme})
+
+
+@branch("employer_answered")
+def _employer(state: CaseState | None, payload: EmployerAnswered, event: ActionEvent) -> CaseState:
+    return _require(state, event)
+
+
+@branch("decision_made")
+def _decided(state: CaseState | None, payload: Decision, event: ActionEvent) -> CaseState:
+    state = _require(state, event)
+    if payload.stage == "appeal":
+        _pending_decision(state, event, frozenset({Status.UNDER_APPEAL}))
+    else:
+        _pending_decision(state, event, UNDECIDED)
+    if payload.outcome != "grant":
+        raise InvalidTransition("a refusal takes effect only through decision_proposed and decision_signed_off")
+    return state.model_copy(
+        update={
+            "status": Status.GRANTED, "decision": _summary(payload, event), "proposed_decision": None, "deadline": None,
+            "information_request": None, "deciders": sorted({*state.deciders, event.actor_user_id or 0}),
+        }
+    )
+
+
+@branch("decision_proposed")
+def _proposed(state: CaseState | None, payload: Decision, event: ActionEvent) -> CaseState:
+    state = _require(state, event)
+    allowed = frozenset({Status.UNDER_APPEAL}) if payload.stage == "appeal" else UNDECIDED
+    _pending_decision(state, event, allowed)
+    summary = _summary(payload, event) | {"previous_status": state.status}
+    return state.model_copy(
+        update={
+            "status": Status.REFUSAL_PROPOSED, "proposed_decision": summary, "information_request": None,
+            "deciders": sorted({*state.deciders, event.actor_user_id or 0}),
+        }
+    )
+
+
+@branch("decision_signed_off")
+def _signed(state: CaseState | None, payload: SignOff, event: ActionEvent) -> CaseState:
+    state = _require(state, event)
+    _pending_decision(state, event, frozenset({Status.REFUSAL_PROPOSED}))
+    proposed = dict(state.proposed_decision or {})
+    decision = proposed | {"signed_off_by": event.actor_user_id, "decided_on": payload.signed_on.isoformat(), "signoff_seq": event.seq}
+    return state.model_copy(
+        update={
+            "status": Status.REFUSED, "decision": decision, "proposed_decision": None, "deadline": None,
+            "deciders": sorted({*state.deciders, event.actor_user_id or 0}),
+        }
+    )
+
+
+@branch("appeal_filed")
+def _appealed(state: CaseState | None, payload: AppealFiled, event: ActionEvent) -> CaseState:
+    state = _require(state, event)
+    _pending_decision(state, event, frozenset({Status.REFUSED}))
+    if state.appeal is not None:
+        raise InvalidTransition("this refusal was already appealed; the appeal's decision is final here")
+    return state.model_copy(
+        update={"status": Status.UNDER_APPEAL, "appeal": {"filed_on": payload.filed_on.isoformat(), "seq": event.seq}}
+    )

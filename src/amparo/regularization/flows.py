@@ -1,0 +1,512 @@
+"""Case flows of a regularization application: filing, evidence, certificates, information requests,
+employer invitations and the caseworker queue. Decisions and appeals are in `decisions`.
+
+Every function takes the session, the acting user and the purpose; checks the scope table; validates
+everything before it writes anything; records the access in the audit chain; flushes and never
+commits (the edge commits once, so a refused request leaves nothing behind).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from amparo.audit import service as audit
+from amparo.auth import policy
+from amparo.auth.policy import Action as Permission, Actor, RecordFacts
+from amparo.cases import actions as types
+from amparo.cases import reducer
+from amparo.cases import repository as cases
+from amparo.cases import service as case_service
+from amparo.cases.models import Action, Case
+from amparo.cases.schemas import CaseKind
+from amparo.config import Settings
+from amparo.db.compat import utcnow
+from amparo.db.pagination import Page, check_limit, decode_cursor, encode_cursor
+from amparo.errors import Conflict, Forbidden, InvalidInput, NotFound
+from amparo.evidence import EvidenceKind, EvidenceStore
+from amparo.people import repository as people
+from amparo.people.models import Person
+from amparo.programmes import EVIDENCE_KINDS, Applicant, Assessment, Evidence, Programme, assess
+from amparo.regularization import actions as reg, repository, service
+from amparo.regularization.models import Application, Certificate, EmployerInvitation, EvidenceRecord, FilingConsent
+from amparo.regularization.schemas import ApplicationIn, InformationRequestIn, InvitationAnswer, InvitationIn, QueueItem
+from amparo.validation import validate
+
+#: Kinds of evidence an upload may be: the programmes' kinds of evidence of presence and the others.
+UPLOAD_KINDS = frozenset(EVIDENCE_KINDS) | {k.value for k in EvidenceKind}
+INVITATION_LIFETIME = dt.timedelta(days=90)
+_OPEN = frozenset({"open", "in_progress", "awaiting_information", reg.Status.REFUSAL_PROPOSED, reg.Status.UNDER_APPEAL})
+
+
+@dataclass(frozen=True)
+class Filed:
+    """The result of filing: the case, the application row, the pre-assessment and the certificate."""
+
+    case: Case
+    application: Application
+    assessment: Assessment
+    certificate: Certificate
+
+
+def today() -> dt.date:
+    return utcnow().date()
+
+
+def evidence_store(settings: Settings) -> EvidenceStore:
+    return EvidenceStore(settings.data_dir / "evidence", max_bytes=settings.max_upload_bytes)
+
+
+def record_action(
+    session: Session, actor: Actor | None, case: Case, type_: str, payload: BaseModel, purpose: str, expected_version: int | None = None
+) -> Action:
+    """Append a regularization action after the caller checked who may take it (compare-and-set)."""
+    if expected_version is not None and expected_version != case.version:
+        raise case_service._version_conflict(case.number, expected_version, case.version)
+    now = utcnow()
+    event = reducer.ActionEvent(
+        type_, types.payload_json(payload), case.version + 1, now, actor.user_id if actor else None, actor.role.value if actor else None
+    )
+    state = reducer.apply(case_service.state_of(case), event, payload=payload)
+    values = cases.touch_values(
+        now, state.model_dump(mode="json"), status=state.status, assigned_user_id=state.assigned_user_id, deadline=state.deadline
+    )
+    if not cases.compare_and_set(session, case.id, case.version, values):
+        session.expire(case)
+        raise case_service._version_conflict(case.number, case.version, cases.current_version(session, case.id))
+    for name, value in {**values, "version": state.version}.items():
+        set_committed_value(case, name, value)
+    row = cases.add_action(
+        session,
+        Action(case_id=case.id, seq=event.seq, type=type_, payload=event.payload, actor_user_id=event.actor_user_id,
+               actor_role=event.actor_role, server_time=now),
+    )
+    audit.record(session, actor, "case:append", "case", case.id, purpose, {"type": type_, "seq": event.seq}, username=None if actor else "system")
+    return row
+
+
+def visible_case(session: Session, actor: Actor, case_ref: int | str, permission: Permission) -> tuple[Case, Application]:
+    """The regularization case if the actor may read it and take `permission` on it.
+
+    NotFound when they may not know it exists (or it is no application); Forbidden when they see it
+    but may not act.
+    """
+    case, facts = case_service._visible(session, actor, case_ref)
+    application = repository.application(session, case.id)
+    if application is None:
+        raise case_service.not_found(case_ref)
+    if not policy.is_allowed(actor, permission, facts):
+        raise Forbidden(
+            f"your role {actor.role.value!r} may not {permission.value.replace(':', ' ')} on case {case.number}",
+            details=[{"field": "permission", "value": permission.value, "expected": "a role and relation the scope table grants"}],
+        )
+    return case, application
+
+
+def _visible_for(session: Session, actor: Actor, case_ref: int | str, permission: Permission) -> tuple[Case, Application]:
+    """Like `visible_case` for actions that are not reads: an actor without the permission who may
+    not read the case gets NotFound, never a hint that it exists."""
+    return visible_case(session, actor, case_ref, permission)
+
+
+# --- filing ---------------------------------------------------------------------------------------
+
+
+def _assessment(programme: Programme, person: Person, nationalities: list[str], data: ApplicationIn, evidence: list[Evidence], on: dt.date) -> Assessment:
+    applicant = Applicant(
+        birth_date=person.date_of_birth, nationalities=tuple(nationalities), arrived_on=data.arrived_on,
+        declares_no_disqualifying_record=data.declares_no_disqualifying_record,
+        identity_document=data.identity_document.model_dump() if data.identity_document else None,
+    )
+    return assess(programme, applicant, evidence, on)
+
+
+def _check_kinds(kinds: list[str], field: str) -> None:
+    for index, kind in enumerate(kinds):
+        if kind not in UPLOAD_KINDS:
+            raise InvalidInput(
+                f"evidence kind {kind!r} is not one Amparo knows; use one of: {', '.join(sorted(UPLOAD_KINDS))}",
+                details=[{"field": field.format(index=index), "value": kind, "expected": "a known evidence kind"}],
+            )
+
+
+def file_application(
+    session: Session,
+    settings: Settings,
+    actor: Actor | None,
+    data: ApplicationIn | dict[str, Any],
+    purpose: str,
+    *,
+    filed_on: dt.date | None = None,
+    intake_key: str | None = None,
+) -> Filed:
+    """File an application: open the case, pre-assess it and issue the certificate, in one transaction.
+
+    Args:
+        actor: the applicant filing for themselves, or assisting staff filing with `on_behalf_of`
+            (the person's details and consent). None is the operator's bulk intake, which must give
+            `on_behalf_of` too and may pass `filed_on` (the day the paper form was filled).
+        filed_on: only for bulk intake (actor None); otherwise today.
+        intake_key: bulk intake's row key: filing the same key again raises Conflict, saving nothing.
+
+    Raises:
+        InvalidInput: unknown programme, window closed ("window_closed"), a programme of another
+            jurisdiction ("wrong_jurisdiction"), evidence dated in the future, bad details.
+        Forbidden: the actor may not file (e.g. assisting staff of another jurisdiction).
+        Conflict: the person already has an application pending under this programme.
+    """
+    data = validate(ApplicationIn, data, what="application")
+    purpose = audit.check_purpose(purpose)
+    if filed_on is not None and actor is not None:
+        raise InvalidInput("only bulk intake may back-date a filing; the filing date is today")
+    on = filed_on or today()
+    if intake_key is not None and repository.application_by_intake_key(session, intake_key) is not None:
+        raise Conflict(f"intake row {intake_key!r} was already filed", details=[{"field": "intake_key", "value": intake_key, "expected": "a new row"}], code="already_filed")
+    row, programme = service.version_in_force(session, data.programme_id, on)
+    _check_kinds([e.kind for e in data.evidence], "evidence.{index}.kind")
+
+    person: Person | None = None
+    if data.on_behalf_of is None:
+        if actor is None or actor.person_id is None:
+            raise InvalidInput(
+                "to file for someone else, give on_behalf_of with their details and their recorded consent",
+                details=[{"field": "on_behalf_of", "value": None, "expected": "the person and their consent"}],
+            )
+        person = people.get(session, actor.person_id)
+        if person is None:
+            raise InvalidInput("your account is not linked to a person record; ask for help", details=[])
+        jurisdiction, nationalities = person.jurisdiction_code, person.nationality_codes
+    else:
+        details = data.on_behalf_of.person
+        jurisdiction, nationalities = details.jurisdiction_code, list(details.nationalities)
+        if data.on_behalf_of.consent.given_on > on:
+            raise InvalidInput(
+                f"the consent is dated {data.on_behalf_of.consent.given_on}, after the filing date {on}; record it when it is given",
+                details=[{"field": "on_behalf_of.consent.given_on", "value": str(data.on_behalf_of.consent.given_on), "expected": f"on or before {on}"}],
+            )
+    if programme.jurisdiction != jurisdiction:
+        raise InvalidInput(
+            f"programme {programme.id} is a programme of {programme.jurisdiction}; the applicant's record is in "
+            f"{jurisdiction}. Choose a programme of {jurisdiction} (GET /api/v1/programmes?jurisdiction={jurisdiction})",
+            details=[{"field": "programme_id", "value": programme.id, "expected": f"a programme of {jurisdiction}"}],
+            code="wrong_jurisdiction",
+        )
+    window = programme.window
+    if on < window.opens or (window.closes is not None and on > window.closes):
+        span = f"{window.opens} to {window.closes}" if window.closes else f"from {window.opens}"
+        raise InvalidInput(
+            f"the application window of {programme.id} is {span}; an application cannot be filed on {on}",
+            details=[{"field": "programme_id", "value": programme.id, "expected": f"a programme open on {on} (window {span})"}],
+            code="window_closed",
+        )
+    if actor is not None and not policy.is_allowed(
+        actor, Permission.APPLICATION_FILE, RecordFacts(jurisdiction=programme.jurisdiction, person_id=actor.person_id or -1)
+    ):
+        raise Forbidden(
+            f"your role {actor.role.value!r} may not file applications in {programme.jurisdiction}",
+            details=[{"field": "programme_id", "value": programme.id, "expected": "a programme you may file under"}],
+        )
+    if data.on_behalf_of is not None and actor is not None and actor.person_id is not None:
+        raise Forbidden("applicants file for themselves; assisting organisations file for others with their consent")
+    evidence = [Evidence(kind=e.kind, dated=e.dated, description=e.description) for e in data.evidence]
+    if person is not None:
+        assessment = _assessment(programme, person, nationalities, data, evidence, on)
+        _refuse_duplicate(session, person.id, programme.id)
+    else:
+        details = data.on_behalf_of.person  # type: ignore[union-attr]
+        probe = Person(given_names=details.given_names, family_names=details.family_names, date_of_birth=details.date_of_birth)
+        assessment = _assessment(programme, probe, nationalities, data, evidence, on)
+        person = Person(
+            given_names=details.given_names, family_names=details.family_names, date_of_birth=details.date_of_birth,
+            sex=details.sex.value, languages=list(details.languages), email=details.email, phone=details.phone,
+            address=details.address, jurisdiction_code=details.jurisdiction_code,
+        )
+        people.add(session, person, details.nationalities)
+
+    # Everything is checked: from here on, only writes.
+    case = case_service.open_case(session, person_id=person.id, kind=CaseKind.REGULARIZATION.value, jurisdiction=jurisdiction, actor=actor)
+    application = Application(
+        case_id=case.id, programme_id=programme.id, programme_version=programme.version, filed_on=on,
+        filed_by=actor.user_id if actor else None, on_behalf=data.on_behalf_of is not None,
+        applicant=data.model_dump(mode="json", exclude={"on_behalf_of", "evidence"}),
+        declared_evidence=[e.model_dump(mode="json") for e in data.evidence], assessment=assessment.to_dict(), intake_key=intake_key,
+    )
+    session.add(application)
+    if data.on_behalf_of is not None:
+        consent = data.on_behalf_of.consent
+        session.add(FilingConsent(
+            person_id=person.id, case_id=case.id, assistant_user_id=actor.user_id if actor else None,  # type: ignore[arg-type]
+            organisation=consent.organisation, method=consent.method, statement=consent.statement, given_on=consent.given_on,
+        ))
+    record_action(
+        session, actor, case, "application_filed",
+        reg.ApplicationFiled(programme_id=programme.id, programme_version=programme.version, filed_on=on,
+                             on_behalf=data.on_behalf_of is not None, overall=assessment.overall),
+        purpose,
+    )
+    certificate = service.issue_certificate(session, settings, case, person, programme, on)
+    audit.record(
+        session, actor, Permission.APPLICATION_FILE.value, "case", case.id, purpose,
+        {"programme": programme.key, "on_behalf": data.on_behalf_of is not None, "certificate": certificate.id},
+        username=None if actor else "bulk-intake",
+    )
+    return Filed(case=case, application=application, assessment=assessment, certificate=certificate)
+
+
+def _refuse_duplicate(session: Session, person_id: int, programme_id: str) -> None:
+    query = (
+        select(Case.number)
+        .join(Application, Application.case_id == Case.id)
+        .where(Case.person_id == person_id, Application.programme_id == programme_id, Case.status.in_(list(_OPEN)))
+    )
+    number = session.scalars(query).first()
+    if number is not None:
+        raise Conflict(
+            f"you already have application {number} pending under {programme_id}; add evidence to it instead of filing again",
+            details=[{"field": "programme_id", "value": programme_id, "expected": "a programme without a pending application"}],
+            code="already_filed",
+        )
+
+
+# --- evidence -------------------------------------------------------------------------------------
+
+
+def add_evidence(
+    session: Session,
+    settings: Settings,
+    actor: Actor,
+    case_ref: int | str,
+    data: bytes | BinaryIO,
+    declared_media_type: str | None,
+    *,
+    kind: str,
+    document_date: dt.date,
+    purpose: str,
+    filename: str | None = None,
+    description: str | None = None,
+) -> tuple[EvidenceRecord, Assessment]:
+    """Store an uploaded file (sniffed, size-limited, content-addressed) and record it on the case.
+
+    Raises:
+        InvalidInput: unknown kind, a document dated in the future; RejectedFile: the file is not the
+            PDF/JPEG/PNG it claims to be; PayloadTooLarge: over `settings.max_upload_bytes`.
+        Conflict: the same file is already attached to this case.
+    """
+    purpose = audit.check_purpose(purpose)
+    case, application = visible_case(session, actor, case_ref, Permission.EVIDENCE_ADD)
+    _check_kinds([kind], "kind")
+    received = today()
+    if document_date > received:
+        raise InvalidInput(
+            f"the document date {document_date} is after today ({received}); a document cannot be dated in the future. "
+            "Check the date written on the document",
+            details=[{"field": "document_date", "value": document_date.isoformat(), "expected": f"on or before {received}"}],
+        )
+    if kind == "other" and not (description or "").strip():
+        raise InvalidInput("evidence of kind 'other' needs a description saying what the document is",
+                           details=[{"field": "description", "value": description, "expected": "what the document is"}])
+    blob = evidence_store(settings).put(data, declared_media_type, filename=filename)
+    if repository.evidence_item(session, case.id, blob.sha256) is not None:
+        raise Conflict(f"this file (sha256 {blob.sha256}) is already attached to case {case.number}",
+                       details=[{"field": "file", "value": blob.sha256, "expected": "a file not yet attached"}], code="duplicate_evidence")
+    record = EvidenceRecord(
+        case_id=case.id, sha256=blob.sha256, kind=kind, document_date=document_date, received_on=received,
+        media_type=blob.media_type, size=blob.size, description=description, original_filename=_base_name(filename),
+        uploaded_by=actor.user_id, uploaded_at=utcnow(),
+    )
+    session.add(record)
+    session.flush()
+    assessment = reassess(session, case, application)
+    record_action(
+        session, actor, case, "evidence_added",
+        reg.EvidenceAdded(sha256=blob.sha256, kind=kind, document_date=document_date, overall=assessment.overall), purpose,
+    )
+    audit.record(session, actor, Permission.EVIDENCE_ADD.value, "case", case.id, purpose, {"sha256": blob.sha256, "kind": kind})
+    return record, assessment
+
+
+def _base_name(filename: str | None) -> str | None:
+    if not filename:
+        return None
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return "".join(ch for ch in name if ord(ch) >= 32)[:255] or None
+
+
+def reassess(session: Session, case: Case, application: Application) -> Assessment:
+    """Pre-assess again with the declared and uploaded evidence; stores and returns the result."""
+    row, _ = service.get_programme(session, application.programme_id, application.programme_version)
+    programme = service.programme_of(row)
+    person = people.get(session, case.person_id)
+    assert person is not None
+    declared = [Evidence(kind=e["kind"], dated=dt.date.fromisoformat(e["dated"])) for e in application.declared_evidence]
+    uploaded = [Evidence(kind=e.kind, dated=min(e.document_date, application.filed_on)) for e in repository.evidence_of(session, case.id)]
+    data = ApplicationIn.model_validate(application.applicant)
+    assessment = _assessment(programme, person, person.nationality_codes, data, declared + uploaded, application.filed_on)
+    application.assessment = assessment.to_dict()
+    return assessment
+
+
+def list_evidence(session: Session, actor: Actor, case_ref: int | str, purpose: str) -> list[EvidenceRecord]:
+    case, _ = visible_case(session, actor, case_ref, Permission.EVIDENCE_READ)
+    audit.record(session, actor, Permission.EVIDENCE_READ.value, "case", case.id, audit.check_purpose(purpose), {"list": True})
+    return repository.evidence_of(session, case.id)
+
+
+def read_evidence(session: Session, settings: Settings, actor: Actor, case_ref: int | str, sha256: str, purpose: str) -> tuple[EvidenceRecord, bytes]:
+    """The record and the verified bytes of one evidence file of the case."""
+    purpose = audit.check_purpose(purpose)
+    case, _ = visible_case(session, actor, case_ref, Permission.EVIDENCE_READ)
+    record = repository.evidence_item(session, case.id, sha256.lower())
+    if record is None:
+        raise NotFound(f"case {case.number} has no evidence file with checksum {sha256}",
+                       details=[{"field": "sha256", "value": sha256, "expected": "the sha256 of a file of this case"}])
+    content = evidence_store(settings).read(record.sha256)
+    audit.record(session, actor, Permission.EVIDENCE_READ.value, "case", case.id, purpose, {"sha256": record.sha256})
+    return record, content
+
+
+# --- certificates ---------------------------------------------------------------------------------
+
+
+def certificate_pdf(session: Session, settings: Settings, actor: Actor, case_ref: int | str, purpose: str) -> tuple[Certificate, bytes]:
+    """The latest certificate of the case as a PDF (rendered now, ~0.4 s; never during filing)."""
+    from amparo import certificates
+
+    purpose = audit.check_purpose(purpose)
+    case, _ = visible_case(session, actor, case_ref, Permission.CERTIFICATE_READ)
+    row = repository.latest_certificate(session, case.id)
+    if row is None:
+        raise NotFound(f"case {case.number} has no certificate")
+    audit.record(session, actor, Permission.CERTIFICATE_READ.value, "case", case.id, purpose, {"certificate": row.id})
+    claims = certificates.peek_claims(row.token)
+    return row, certificates.render_pdf(claims, row.token, certificates.verification_url(settings.public_base_url, row.token))
+
+
+# --- requests for information ----------------------------------------------------------------------
+
+
+def request_information(session: Session, actor: Actor, case_ref: int | str, data: InformationRequestIn | dict, purpose: str) -> Action:
+    """Ask the applicant for information by a due date (the assigned staff member only)."""
+    data = validate(InformationRequestIn, data, what="request")
+    case, _ = visible_case(session, actor, case_ref, Permission.CASE_READ)
+    body = {"type": "request_information", "payload": {"message": data.message, "due_date": data.due_date.isoformat()}}
+    return case_service.append_action(session, actor, case.id, data.expected_version or case.version, body, purpose)
+
+
+# --- employer invitations ---------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def invite_employer(session: Session, settings: Settings, actor: Actor, case_ref: int | str, data: InvitationIn | dict, purpose: str) -> tuple[EmployerInvitation, str]:
+    """The applicant invites an employer to confirm their work; returns the row and the one-time token.
+
+    The employer's answer is optional evidence: nothing in the application waits for it.
+    """
+    data = validate(InvitationIn, data, what="invitation")
+    purpose = audit.check_purpose(purpose)
+    case, _ = visible_case(session, actor, case_ref, Permission.EMPLOYER_INVITATION_CREATE)
+    if data.worked_to is not None and data.worked_to < data.worked_from:
+        raise InvalidInput("worked_to is before worked_from", details=[{"field": "worked_to", "value": str(data.worked_to), "expected": f"on or after {data.worked_from}"}])
+    if data.worked_from > today():
+        raise InvalidInput("worked_from is in the future", details=[{"field": "worked_from", "value": str(data.worked_from), "expected": f"on or before {today()}"}])
+    person = people.get(session, case.person_id)
+    assert person is not None
+    token = secrets.token_urlsafe(32)
+    row = EmployerInvitation(
+        case_id=case.id, token_hash=_token_hash(token), employer_name=data.employer_name, work_description=data.work_description,
+        worked_from=data.worked_from, worked_to=data.worked_to,
+        applicant_name=data.applicant_name or f"{person.given_names} {person.family_names}".strip(),
+        status="sent", created_at=utcnow(), expires_at=utcnow() + INVITATION_LIFETIME,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, Permission.EMPLOYER_INVITATION_CREATE.value, "case", case.id, purpose, {"invitation": row.id})
+    return row, token
+
+
+def _invitation(session: Session, token: str) -> EmployerInvitation:
+    row = repository.invitation_by_hash(session, _token_hash(token)) if 20 <= len(token) <= 100 else None
+    if row is None:
+        raise NotFound("no invitation matches this link; check that the whole link was copied",
+                       details=[{"field": "token", "value": "(hidden)", "expected": "the link the applicant sent you"}])
+    return row
+
+
+def view_invitation(session: Session, token: str) -> EmployerInvitation:
+    """What the invited employer sees: the invitation only (never the application or its status)."""
+    row = _invitation(session, token)
+    audit.record(session, None, "employer_invitation:read", "employer_invitation", row.id, "employer confirmation", username="invited employer")
+    return row
+
+
+def answer_invitation(session: Session, token: str, data: InvitationAnswer | dict) -> EmployerInvitation:
+    """The employer confirms or declines, once; they can change nothing else."""
+    data = validate(InvitationAnswer, data, what="answer")
+    row = _invitation(session, token)
+    now = utcnow()
+    if row.status != "sent":
+        raise Conflict(f"this invitation was already answered ({row.status}); an answer cannot be changed", code="already_answered")
+    if row.expires_at < now:
+        raise Conflict("this invitation has expired; the applicant can send a new one", code="invitation_expired")
+    row.status = "confirmed" if data.confirm else "declined"
+    row.answer_note = data.note
+    row.answered_at = now
+    case = cases.get(session, row.case_id)
+    assert case is not None
+    record_action(session, None, case, "employer_answered", reg.EmployerAnswered(invitation_id=row.id, confirmed=data.confirm), "employer confirmation")
+    session.flush()
+    return row
+
+
+# --- the queue ------------------------------------------------------------------------------------
+
+
+def queue(
+    session: Session,
+    actor: Actor,
+    purpose: str,
+    *,
+    jurisdiction: str | None = None,
+    programme_id: str | None = None,
+    status: list[str] | None = None,
+    deadline_before: dt.date | None = None,
+    assigned_to: int | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page[QueueItem]:
+    """Regularization cases of the actor's jurisdiction, oldest first, filtered. Journaled with the ids."""
+    purpose = audit.check_purpose(purpose)
+    limit = check_limit(limit)
+    wanted = jurisdiction or actor.jurisdiction
+    if wanted is None or not policy.is_allowed(actor, Permission.QUEUE_READ, RecordFacts(jurisdiction=wanted, person_id=-1)):
+        raise Forbidden(
+            f"your role {actor.role.value!r} may not read the queue of {wanted or 'any jurisdiction'}",
+            details=[{"field": "jurisdiction", "value": wanted, "expected": actor.jurisdiction}],
+        )
+    after_id = decode_cursor(cursor)
+    rows = repository.queue(
+        session, wanted, programme_id=programme_id, statuses=status, deadline_before=deadline_before,
+        assigned_to=assigned_to, after=(0, after_id) if after_id else None, limit=limit,
+    )
+    next_cursor = encode_cursor(rows[limit - 1][0].id) if len(rows) > limit else None
+    items = [
+        QueueItem(
+            case_id=c.id, case_number=c.number, programme_id=a.programme_id, status=c.status, deadline=c.deadline,
+            assigned_user_id=c.assigned_user_id, filed_on=a.filed_on, overall=a.assessment.get("overall", "unknown"), version=c.version,
+        )
+        for c, a in rows[:limit]
+    ]
+    audit.record(session, actor, Permission.QUEUE_READ.value, "case", None, purpose,
+                 {"jurisdiction": wanted, "programme": programme_id, "ids": [i.case_id for i in items]})
+    return Page[QueueItem](items=items, next_cursor=next_cursor)

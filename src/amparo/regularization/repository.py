@@ -1,0 +1,125 @@
+"""Queries of the regularization tables. Flush, never commit; no scope checks (the services make them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from amparo.auth.models import LoginAttempt
+from amparo.cases.models import Case
+from amparo.regularization.models import (
+    Application,
+    Certificate,
+    EmployerInvitation,
+    EvidenceRecord,
+    ProgrammeVersion,
+    SigningKey,
+)
+
+#: The user name under which self-registrations are counted against the address limit.
+REGISTRATION_MARK = "(self-registration)"
+
+
+def programme_versions(session: Session, programme_id: str) -> list[ProgrammeVersion]:
+    query = select(ProgrammeVersion).where(ProgrammeVersion.programme_id == programme_id).order_by(ProgrammeVersion.version)
+    return list(session.scalars(query))
+
+
+def latest_versions(session: Session, jurisdiction: str | None = None) -> list[ProgrammeVersion]:
+    """The highest version of every programme (of one jurisdiction when given), by programme id."""
+    latest = select(ProgrammeVersion.programme_id, func.max(ProgrammeVersion.version).label("v")).group_by(
+        ProgrammeVersion.programme_id
+    )
+    if jurisdiction:
+        latest = latest.where(ProgrammeVersion.jurisdiction_code == jurisdiction)
+    sub = latest.subquery()
+    query = (
+        select(ProgrammeVersion)
+        .join(sub, (ProgrammeVersion.programme_id == sub.c.programme_id) & (ProgrammeVersion.version == sub.c.v))
+        .order_by(ProgrammeVersion.jurisdiction_code, ProgrammeVersion.programme_id)
+    )
+    return list(session.scalars(query))
+
+
+def signing_key(session: Session, jurisdiction: str) -> SigningKey | None:
+    return session.scalars(select(SigningKey).where(SigningKey.jurisdiction_code == jurisdiction)).one_or_none()
+
+
+def all_signing_keys(session: Session) -> list[SigningKey]:
+    return list(session.scalars(select(SigningKey).order_by(SigningKey.jurisdiction_code)))
+
+
+def application(session: Session, case_id: int) -> Application | None:
+    return session.get(Application, case_id)
+
+
+def application_by_intake_key(session: Session, intake_key: str) -> Application | None:
+    return session.scalars(select(Application).where(Application.intake_key == intake_key)).one_or_none()
+
+
+def evidence_of(session: Session, case_id: int) -> list[EvidenceRecord]:
+    return list(session.scalars(select(EvidenceRecord).where(EvidenceRecord.case_id == case_id).order_by(EvidenceRecord.id)))
+
+
+def evidence_item(session: Session, case_id: int, sha256: str) -> EvidenceRecord | None:
+    query = select(EvidenceRecord).where(EvidenceRecord.case_id == case_id, EvidenceRecord.sha256 == sha256)
+    return session.scalars(query).one_or_none()
+
+
+def latest_certificate(session: Session, case_id: int) -> Certificate | None:
+    query = select(Certificate).where(Certificate.case_id == case_id).order_by(Certificate.issued_at.desc(), Certificate.id).limit(1)
+    return session.scalars(query).first()
+
+
+def certificate(session: Session, certificate_id: str) -> Certificate | None:
+    return session.get(Certificate, certificate_id)
+
+
+def invitation_by_hash(session: Session, token_hash: str) -> EmployerInvitation | None:
+    return session.scalars(select(EmployerInvitation).where(EmployerInvitation.token_hash == token_hash)).one_or_none()
+
+
+def count_registrations(session: Session, remote_addr: str, since: dt.datetime) -> int:
+    query = select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.username == REGISTRATION_MARK, LoginAttempt.remote_addr == remote_addr[:64], LoginAttempt.at >= since
+    )
+    return session.scalar(query) or 0
+
+
+def record_registration(session: Session, remote_addr: str) -> None:
+    # Counted as a successful attempt so that registrations never slow down anyone's sign-in.
+    session.add(LoginAttempt(username=REGISTRATION_MARK, remote_addr=remote_addr[:64], succeeded=True))
+
+
+def queue(
+    session: Session,
+    jurisdiction: str,
+    *,
+    programme_id: str | None,
+    statuses: Iterable[str] | None,
+    deadline_before: dt.date | None,
+    assigned_to: int | None,
+    after: tuple[int, int] | None,
+    limit: int,
+) -> list[tuple[Case, Application]]:
+    """Regularization cases of a jurisdiction, oldest filing first (first come, first served)."""
+    query = (
+        select(Case, Application)
+        .join(Application, Application.case_id == Case.id)
+        .where(Case.jurisdiction_code == jurisdiction)
+    )
+    if programme_id:
+        query = query.where(Application.programme_id == programme_id)
+    if statuses:
+        query = query.where(Case.status.in_(list(statuses)))
+    if deadline_before:
+        query = query.where(Case.deadline.is_not(None), Case.deadline < deadline_before)
+    if assigned_to is not None:
+        query = query.where(Case.assigned_user_id == assigned_to)
+    if after is not None:
+        query = query.where(Case.id > after[1])
+    query = query.order_by(Case.id).limit(limit + 1)
+    return [(row[0], row[1]) for row in session.execute(query)]
