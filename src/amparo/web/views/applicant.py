@@ -1,0 +1,250 @@
+"""The applicant's own pages: create an account, "my cases", one case as a timeline with its
+pre-assessment, certificate, decision and appeal, and answering a request for information.
+
+Every rule is a service's: `amparo.regularization.service.register_applicant` creates the account,
+`amparo.cases.service` reads the case and journal (scoped to the person's own records and journaled),
+`amparo.regularization.flows` files appeals and invitations. The pages only explain and collect.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import Field, field_validator
+
+from amparo.auth.policy import Role
+from amparo.cases import service as cases
+from amparo.errors import AmparoError, Conflict, InvalidInput, TooManyRequests
+from amparo.web.cookies import set_session_cookie
+from amparo.web.flash import flash
+from amparo.web.forms import WebForm, blank_form, form_error, read_form
+from amparo.web.i18n import N_, _
+from amparo.web.routing import web_router
+from amparo.web.templating import render
+from amparo.web.timeline import build as build_timeline, status_label
+from amparo.web.views import case_parts
+from amparo.web.views.applicant_filing import EvidenceForm, evidence_options
+from amparo.web.views._pages import database, require_role, signed_in
+from amparo.web.views.account import sign_in_redirect
+
+router = web_router()
+PURPOSE = "the applicant follows their own case"
+
+
+class RegisterForm(WebForm):
+    """A new applicant account and the person record it belongs to."""
+
+    username: str = Field(
+        min_length=3, max_length=254, title=N_("Email address or phone number"),
+        description=N_("You will sign in with it. A phone number is enough if you have no email."),
+    )
+    password: str = Field(min_length=10, max_length=1000, title=N_("Password"), description=N_("At least 10 characters."))
+    given_names: str = Field(min_length=1, max_length=200, title=N_("Given names"), description=N_("As written in your identity document."))
+    family_names: str = Field(min_length=1, max_length=200, title=N_("Family names"), description=N_("As written in your identity document."))
+    date_of_birth: datetime.date | None = Field(None, title=N_("Date of birth"), description=N_("Leave it empty if you do not know it."))
+    nationality: str | None = Field(None, max_length=3, title=N_("Nationality"), description=N_("Three letters, for example VEN for Venezuela. Leave it empty if you are stateless."))
+    jurisdiction: str = Field(min_length=3, max_length=3, title=N_("Country where you are applying"), description=N_("Three letters, for example ARG for Argentina."))
+    languages: str = Field(min_length=2, max_length=60, title=N_("Languages you understand"), description=N_("Language codes separated by commas, the one you prefer first, for example: es, qu. Decisions must be written in one of them."))
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, value: str) -> str:
+        codes = [c.strip().lower() for c in value.replace(";", ",").split(",") if c.strip()]
+        if not codes or len(codes) > 10 or any(not (2 <= len(c) <= 3 and c.isalpha()) for c in codes):
+            raise form_error(N_("Enter two- or three-letter language codes separated by commas, for example: es, qu."))
+        return ", ".join(dict.fromkeys(codes))
+
+    @field_validator("username")
+    @classmethod
+    def _contact(cls, value: str) -> str:
+        digits = sum(ch.isdigit() for ch in value)
+        if "@" not in value and digits < 6:
+            raise form_error(N_("Enter an email address (with @) or a phone number (at least 6 digits)."))
+        return value
+
+    @field_validator("nationality", "jurisdiction")
+    @classmethod
+    def _alpha3(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.upper()
+        if len(value) != 3 or not value.isalpha():
+            raise form_error(N_("Enter three letters, for example ARG."))
+        return value
+
+
+class InformationForm(WebForm):
+    """The applicant's answer to a request for information."""
+
+    message: str = Field(min_length=1, max_length=10_000, title=N_("Your answer"))
+    version: int = Field(ge=1, title=N_("Case version"))
+
+
+class AppealForm(WebForm):
+    """Why the applicant thinks the refusal is wrong."""
+
+    grounds: str = Field(min_length=1, max_length=10_000, title=N_("Why the decision should change"), description=N_("Say in your own words what is wrong in the decision. You can add documents afterwards."))
+
+
+@router.get("/register", name="register")
+def register_page(request: Request) -> HTMLResponse:
+    """The account creation form."""
+    language = request.scope.get("state", {}).get("language") or "en"
+    return render(request, "applicant/register.html", {"form": blank_form(RegisterForm, languages=language)})
+
+
+@router.post("/register", name="register_submit")
+async def register(request: Request) -> Response:
+    """Create the account and person record, sign the person in and go to "my cases"."""
+    data, form = await read_form(request, RegisterForm)
+    if data is None:
+        return render(request, "applicant/register.html", {"form": form}, status_code=422)
+    from amparo.auth import service as auth
+    from amparo.regularization.schemas import RegisterIn
+    from amparo.regularization.service import register_applicant
+
+    remote = request.client.host if request.client else ""
+    person: dict[str, Any] = {
+        "given_names": data.given_names, "family_names": data.family_names, "date_of_birth": data.date_of_birth,
+        "nationalities": [data.nationality] if data.nationality else [], "languages": data.languages.split(", "),
+        "jurisdiction_code": data.jurisdiction,
+    }
+    person["email" if "@" in data.username else "phone"] = data.username
+    settings = request.app.state.settings
+    with database(request) as db:
+        try:
+            register_applicant(db, settings, RegisterIn(username=data.username, password=data.password, person=person), remote)
+        except TooManyRequests:
+            db.rollback()
+            form.add_error("username", _("Too many accounts were created from this connection. Wait a few minutes, then try again."))
+            return render(request, "applicant/register.html", {"form": form}, status_code=429)
+        except (Conflict, InvalidInput) as error:
+            db.rollback()
+            _attach(form, error)
+            return render(request, "applicant/register.html", {"form": form}, status_code=error.status_code)
+        outcome = auth.login(db, settings, data.username, data.password, remote, kind="web")
+        db.commit()
+    response = RedirectResponse("/my/cases", status_code=303)
+    if isinstance(outcome, auth.IssuedToken):
+        set_session_cookie(response, request, outcome.token)
+    flash(response, request, _("Your account is ready."), "success")
+    return response
+
+
+def _attach(form: Any, error: AmparoError) -> None:
+    """Put a service's refusal beside the field it is about, in the person's language."""
+    text = error.message.lower()
+    if isinstance(error, Conflict) or "username" in text or "already" in text:
+        form.add_error("username", _("An account with this email address or phone number already exists. Sign in instead."))
+    elif "jurisdiction" in text:
+        form.add_error("jurisdiction", _("Amparo does not serve this country yet. Check the three letters."))
+    elif "nationalit" in text:
+        form.add_error("nationality", _("Enter three letters, for example ARG."))
+    else:
+        form.add_error("given_names", _("Some details could not be saved. Check them and try again."))
+
+
+@router.get("/my/cases", name="my_cases")
+def my_cases(request: Request) -> Response:
+    """The signed-in applicant's cases, newest first, with their status in plain words."""
+    with database(request) as db:
+        actor = signed_in(request, db)
+        if actor is None:
+            return sign_in_redirect(request)
+        require_role(actor, Role.APPLICANT)
+        page = cases.list_cases(db, actor, {}, limit=100, purpose=PURPOSE)
+        rows = [{"number": c.number, "status": status_label(c.status), "opened": c.created_at.date(), "deadline": c.deadline} for c in page.items]
+        db.commit()
+    return render(request, "applicant/cases.html", {"cases": rows})
+
+
+@router.get("/my/cases/{number}", name="my_case")
+def my_case(request: Request, number: str) -> Response:
+    """One case: status, decision and how to appeal, the pre-assessment, evidence and the timeline."""
+    with database(request) as db:
+        actor = signed_in(request, db)
+        if actor is None:
+            return sign_in_redirect(request)
+        require_role(actor, Role.APPLICANT)
+        context = _case_context(db, actor, number)
+        db.commit()
+    return render(request, "applicant/case.html", context)
+
+
+def _case_context(db: Any, actor: Any, number: str, **forms: Any) -> dict[str, Any]:
+    case = cases.get_case(db, actor, number, purpose=PURPOSE)
+    journal = cases.journal(db, actor, case.id, purpose=PURPOSE)
+    state = cases.state_of(case)
+    return {
+        "case": case,
+        "state": state,
+        "status": status_label(case.status),
+        "timeline": build_timeline(journal, staff=False),
+        "decision": case_parts.decision_view(journal, state),
+        "application": case_parts.application_view(db, case),
+        "evidence": case_parts.evidence_view(db, actor, case, PURPOSE),
+        "certificate_url": case_parts.certificate_url(case),
+        "information_form": forms.get("information_form") or blank_form(InformationForm, version=str(case.version)),
+        "appeal_form": forms.get("appeal_form") or blank_form(AppealForm),
+        "can_appeal": case_parts.can_appeal(state, journal, datetime.date.today()),
+        "evidence_form": forms.get("evidence_form") or blank_form(EvidenceForm),
+        "evidence_kinds": evidence_options(),
+    }
+
+
+@router.post("/my/cases/{number}/information", name="my_case_information")
+async def provide_information(request: Request, number: str) -> Response:
+    """Answer the open request for information (a `provide_information` action in the journal)."""
+    data, form = await read_form(request, InformationForm)
+    with database(request) as db:
+        actor = signed_in(request, db)
+        if actor is None:
+            return sign_in_redirect(request)
+        require_role(actor, Role.APPLICANT)
+        if data is not None:
+            case = cases.get_case(db, actor, number, purpose=PURPOSE)
+            try:
+                cases.append_action(db, actor, case.id, data.version, {"type": "provide_information", "payload": {"message": data.message}}, purpose=PURPOSE)
+            except Conflict:
+                db.rollback()
+                form.add_error("message", _("Your case changed while you were writing. Your answer is kept below: check the case and send it again."))
+                form.values["version"] = str(cases.get_case(db, actor, number, purpose=PURPOSE).version)
+            else:
+                db.commit()
+                response = RedirectResponse(f"/my/cases/{case.number}", status_code=303)
+                flash(response, request, _("Your answer was sent."), "success")
+                return response
+        context = _case_context(db, actor, number, information_form=form)
+        db.commit()
+    return render(request, "applicant/case.html", context, status_code=409 if data is not None else 422)
+
+
+@router.post("/my/cases/{number}/appeal", name="my_case_appeal")
+async def appeal(request: Request, number: str) -> Response:
+    """File an appeal against a refusal (the regularization flow checks the appeal period)."""
+    data, form = await read_form(request, AppealForm)
+    with database(request) as db:
+        actor = signed_in(request, db)
+        if actor is None:
+            return sign_in_redirect(request)
+        require_role(actor, Role.APPLICANT)
+        status = 422
+        if data is not None:
+            case = cases.get_case(db, actor, number, purpose=PURPOSE)
+            try:
+                case_parts.file_appeal(db, request.app.state.settings, actor, case, data.grounds)
+            except (Conflict, InvalidInput) as error:
+                db.rollback()
+                status = error.status_code
+                form.add_error("grounds", _("The appeal could not be filed: {reason}", reason=error.message))
+            else:
+                db.commit()
+                response = RedirectResponse(f"/my/cases/{case.number}", status_code=303)
+                flash(response, request, _("Your appeal was filed. You will see the answer here."), "success")
+                return response
+        context = _case_context(db, actor, number, appeal_form=form)
+        db.commit()
+    return render(request, "applicant/case.html", context, status_code=status)

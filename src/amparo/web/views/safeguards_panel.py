@@ -1,0 +1,81 @@
+"""The safeguards panel of a case page, and a refused decision's safeguards put beside its fields.
+
+The panel shows, for a decision on this case today, each safeguard that applies: whether it binds
+the State on today's date and why (the instrument, its articles and the ratification the commitments
+engine found), whether it is adopted or only recommended, and what is still missing. It is computed
+by the safeguards engine with the same facts the decision service would record
+(`amparo.regularization.decisions`); nothing is decided here.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from amparo.web.forms import FormState
+from amparo.web.i18n import N_, _
+
+STATUS_LABELS = {
+    "binding": N_("Binding"),
+    "adopted": N_("Adopted as policy"),
+    "recommended": N_("Recommended"),
+}
+
+#: Which decision-form field each safeguard is about, so its refusal is shown beside that field.
+SAFEGUARD_FIELDS: dict[str, str] = {
+    "written-reasons": "reasons",
+    "best-interests-of-child": "best_interests_assessed",
+    "trafficking-protection": "referred_for_protection",
+}
+#: Within "written-reasons": which piece of what is missing belongs to which field.
+MISSING_FIELDS: tuple[tuple[str, str], ...] = (
+    ("language", "language"),
+    ("how to appeal", "appeal_how"),
+    ("date by which", "appeal_deadline"),
+)
+
+
+def evaluate(db: Any, case: Any, data: dict[str, Any] | None = None) -> Any:
+    """The safeguards evaluation of a decision on `case` today, for the decision drafted in `data`
+    (a refusal with nothing written yet when None). Returns `amparo.safeguards.Evaluation`."""
+    from amparo.regularization import decisions, repository, service
+    from amparo.regularization.schemas import DecisionIn
+    from amparo.safeguards import default_engine
+
+    application = repository.application(db, case.id)
+    if application is None:
+        return None
+    row, _versions = service.get_programme(db, application.programme_id, application.programme_version)
+    programme = service.programme_of(row)
+    draft = DecisionIn.model_validate(data or {"outcome": "refuse"})
+    today = datetime.date.today()
+    facts = decisions._facts(db, case, programme, draft, today, individually_assessed=True)
+    return default_engine().evaluate(f"decision:{draft.outcome}", case.jurisdiction_code, today, facts, adopted=programme.safeguards_adopted)
+
+
+def panel(evaluation: Any) -> list[dict[str, Any]]:
+    """One row per safeguard for the template."""
+    if evaluation is None:
+        return []
+    return [
+        {
+            "id": r.safeguard, "title": r.title, "status": r.status, "status_label": _(STATUS_LABELS.get(r.status, r.status)),
+            "met": r.met, "blocking": r.blocking, "missing": list(r.missing), "sources": list(r.sources),
+            "bound_by": [{"instrument": b.instrument, "articles": ", ".join(b.articles), "reason": b.reason, "source": b.source} for b in r.bound_by],
+            "notes": list(r.notes),
+        }
+        for r in evaluation.results
+    ]
+
+
+def attach(form: FormState, details: list[dict[str, Any]]) -> None:
+    """Put each unmet safeguard of a refused decision beside the field it is about, with its articles."""
+    for detail in details:
+        sources = ", ".join(detail.get("sources") or [])
+        field = SAFEGUARD_FIELDS.get(str(detail.get("safeguard")), "outcome")
+        pieces = [p.strip() for p in str(detail.get("missing") or "").split(";") if p.strip()] or [""]
+        for piece in pieces:
+            target = field
+            if detail.get("safeguard") == "written-reasons":
+                target = next((f for key, f in MISSING_FIELDS if key in piece), "reasons")
+            form.add_error(target, _("Missing: {missing}. Required by {sources}.", missing=piece, sources=sources))
