@@ -53,36 +53,53 @@ def demo(
     port: int = PORT_OPTION,
     no_serve: bool = typer.Option(False, "--no-serve", help="Seed and print the logins, then exit."),
     password: str | None = typer.Option(None, help="Give every demo user this password instead of random ones."),
+    applicants: int = typer.Option(2000, "--applicants", min=0, help="Synthetic applicants to file (about 100 a second; more for a fuller queue)."),
 ) -> None:
-    """Create the database (SQLite by default), a demo jurisdiction and one user per role; print their
-    logins; serve on localhost."""
+    """Create the database (SQLite by default), publish Colombia's 2021 statute, one user per role and
+    a few thousand synthetic applicants filed through the real service; print the logins; serve on
+    localhost."""
     from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
     from amparo.config import get_settings
+    from amparo.db.engine import make_engine
     from amparo.db.migrations import upgrade
     from amparo.db.session import session_scope
-    from amparo.db.engine import make_engine
-    from amparo.demo import DEMO_JURISDICTION, seed
+    from amparo.demo import DEMO_JURISDICTION, DEMO_PROGRAMME, applicant_logins, seed, seed_applicants
 
     settings = get_settings()
     if settings.environment == "production":
         raise typer.BadParameter("the demo seeds known accounts; it refuses to run with AMPARO_ENVIRONMENT=production")
     url = settings.effective_database_url
     engine = make_engine(url)
-    upgrade(engine)
-    with session_scope(engine) as session:
-        logins = seed(session, password)
-    engine.dispose()
-
     console = Console()
-    table = Table(title=f"Demo users in jurisdiction {DEMO_JURISDICTION}")
+    try:
+        upgrade(engine)
+        with session_scope(engine) as session:
+            logins = seed(session, settings, password)
+        if applicants:
+            with Progress(TextColumn("Filing synthetic applicants"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
+                          TimeElapsedColumn(), console=console) as bar:
+                task = bar.add_task("", total=applicants, note="")
+                summary = seed_applicants(engine, settings, applicants, progress=lambda s: bar.update(
+                    task, completed=s.rows, note=f"{s.filed:,} filed, {s.already_imported:,} already there"))
+            console.print(f"Applicants: {summary.filed:,} filed, {summary.already_imported:,} already there, {summary.rejected:,} rejected "
+                          f"({summary.seconds:.1f} s); pre-assessment: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in sorted(summary.overall.items())))
+        with session_scope(engine) as session:
+            logins += applicant_logins(session, password)
+    finally:
+        engine.dispose()
+
+    table = Table(title=f"Demo users in jurisdiction {DEMO_JURISDICTION} (programme {DEMO_PROGRAMME})")
     for column in ("role", "username", "password"):
         table.add_column(column)
     for login in logins:
         table.add_row(login.role, login.username, login.password)
     console.print(table)
     console.print(f"Database: {url}")
+    console.print("The programme's window closed on 2022-05-28: the applicants were filed by field intake on days of the window; "
+                  "a new filing today is refused with window_closed, as the programme says.")
     if no_serve:
         return
     console.print(f"Serving on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs) — Ctrl+C stops.")
