@@ -74,3 +74,14 @@ def test_users_create_names_a_bad_role_jurisdiction_or_password(tmp_path):
             assert users.get_user_by_username(session, "x@example.org") is None
     finally:
         engine.dispose()
+
+
+def test_users_create_prompts_twice_and_refuses_a_mismatch(tmp_path):
+    url = f"sqlite:///{tmp_path / 'prompt.db'}"
+    assert amparo("db", "upgrade", "--url", url).returncode == 0
+    args = ["users", "create", "--role", "system_admin", "--username", "root@example.org", "--url", url]
+    mismatch = amparo(*args, stdin="first password 1\nsecond password 2\nfirst password 1\nfirst password 1\n")
+    # Typer asks again after a mismatch; the second, matching pair is accepted.
+    assert mismatch.returncode == 0, mismatch.stderr
+    assert "do not match" in (mismatch.stdout + mismatch.stderr).lower()
+    assert "Created system_admin 'root@example.org'" in mismatch.stdout
