@@ -11,16 +11,25 @@ from amparo.auth.models import User
 from amparo.auth.passwords import verify_password
 from amparo.auth.policy import Role
 from amparo.cases.models import Case
-from amparo.db.engine import read_only
+from amparo.db.engine import make_engine, read_only
+from amparo.db.migrations import upgrade
 from amparo.db.session import session_scope
 from amparo.people.models import Person
 from amparo.regularization.models import Application, Certificate, ProgrammeVersion
 from intake_support import counts, settings  # noqa: F401
 
 
-def test_demo_seeds_every_role_and_synthetic_applicants_and_a_rerun_adds_nothing(backend, fresh_engine, settings):
-    if backend != "sqlite":
-        pytest.skip("the demo runs on its SQLite file")
+@pytest.fixture
+def demo_engine(tmp_path):
+    """The demo's own kind of database: a SQLite file, migrated (the demo never runs on PostgreSQL)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_demo_seeds_every_role_and_synthetic_applicants_and_a_rerun_adds_nothing(demo_engine, settings):
+    fresh_engine = demo_engine
     with session_scope(fresh_engine) as session:
         logins = demo.seed(session, settings, "demo-password-123")
     summary = demo.seed_applicants(fresh_engine, settings, 60, batch_size=25)
