@@ -132,6 +132,7 @@ def test_refusal_signed_by_a_second_supervisor_then_read_in_spanish_and_appealed
         page = applicant.get(f"/my/cases/{number}?lang=es")
         tree = parse(page.text)
         assert tree.xpath("/html/@lang") == ["es"]
+        assert tree.xpath("string(//h2[@id='decision-title'])") == "La decisión"
         decision = tree.xpath("//section[@aria-labelledby='decision-title']")[0].text_content()
         assert REASONS in decision and HOW in decision
         assert tree.xpath("//section[@aria-labelledby='decision-title']//p[@class='deadline']")
@@ -140,7 +141,8 @@ def test_refusal_signed_by_a_second_supervisor_then_read_in_spanish_and_appealed
         assert appealed.status_code == 303
         after = parse(applicant.get(f"/my/cases/{number}").text)
         assert not after.xpath("//form[contains(@action, '/appeal')]")
-        assert [s.strip() for s in after.xpath("//ol[@class='timeline']/li/p[@class='timeline-what']/text()")][-1] == "Appeal filed"
+        # The language chosen with the switch stays chosen (cookie): the timeline is in Spanish too.
+        assert [s.strip() for s in after.xpath("//ol[@class='timeline']/li/p[@class='timeline-what']/text()")][-1] == "Recurso presentado"
 
 
 def test_the_proposer_cannot_sign_their_own_refusal(app: FastAPI) -> None:

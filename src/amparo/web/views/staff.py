@@ -48,7 +48,7 @@ class QueueFilters(WebForm):
     deadline_before: datetime.date | None = Field(None, title=N_("Deadline before"))
     nationality: str | None = Field(None, max_length=3, title=N_("Nationality"), description=N_("Three letters, for example VEN."))
     q: str | None = Field(None, max_length=120, title=N_("Name or case number"))
-    cursor: str | None = Field(None, max_length=200)
+    cursor: str | None = Field(None, max_length=200, title=N_("Page"))
 
     @field_validator("nationality")
     @classmethod
