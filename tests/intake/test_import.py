@@ -128,3 +128,24 @@ def test_a_file_that_is_not_an_intake_csv_is_refused_before_anything_is_written(
     with pytest.raises(InvalidInput, match="no programme 'nope'"):
         import_file(published, settings, write(tmp_path / "ok.csv", [row()]), "nope")
     assert counts(published)["applications"] == 0
+
+
+def test_the_command_reports_rejections_by_default_and_a_rerun_says_already_imported(published, fresh_database_url, intake_file):
+    import os
+    import subprocess
+    import sys
+
+    def amparo(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "AMPARO_SECRET_KEY": "intake-cli-secret-key-that-is-long-enough-0123456789", "AMPARO_ENVIRONMENT": "development"}
+        return subprocess.run([sys.executable, "-m", "amparo", "intake", *args, "--url", fresh_database_url], capture_output=True, text=True, env=env, timeout=300)
+
+    first = amparo("import", str(intake_file), "--programme", PROGRAMME, "--quiet", "--batch-size", "7")
+    report = intake_file.with_name("site.rejected.csv")
+    rejected = sum(1 for _, column in ROWS if column is not None)
+    assert first.returncode == 1, first.stderr
+    assert f"rejected:         {rejected}" in first.stdout and str(report) in first.stdout
+    assert {int(line["row"]) for line in report_lines(report)} == {n for n, (_, c) in enumerate(ROWS, start=2) if c is not None}
+    second = amparo("import", str(intake_file), "--programme", PROGRAMME, "--quiet")
+    assert f"already imported: {len(ROWS) - rejected}" in second.stdout and "filed:            0" in second.stdout
+    wrong = amparo("import", str(intake_file), "--programme", "col-etpv-2099", "--quiet")
+    assert wrong.returncode == 2 and "no programme 'col-etpv-2099' is published" in wrong.stderr and "Traceback" not in wrong.stderr

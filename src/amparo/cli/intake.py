@@ -15,7 +15,7 @@ app = typer.Typer(help="Bulk intake of applications from CSV files of field inta
 def import_(
     file: Path = typer.Argument(..., help="The intake CSV (see `amparo intake format`).", metavar="FILE"),
     programme: str = typer.Option(..., "--programme", help="Id of the published programme the rows apply to.", metavar="ID"),
-    report: Path | None = typer.Option(None, "--report", help="Write rejected rows here (CSV, one line per problem).", metavar="OUT.csv"),
+    report: Path | None = typer.Option(None, "--report", help="Write rejected rows here (CSV, one line per problem); default FILE's name + .rejected.csv beside it.", metavar="OUT.csv"),
     batch_size: int = typer.Option(500, "--batch-size", help="Rows filed per transaction.", metavar="N"),
     consent_text: str | None = typer.Option(None, "--consent-text", help="Wording of the site's printed consent form, for rows without consent_statement."),
     organisation: str | None = typer.Option(None, "--organisation", help="Name of the assisting organisation that ran the sites."),
@@ -31,6 +31,7 @@ def import_(
     from amparo.intake.service import Summary, import_file
 
     console = Console(stderr=True)
+    report = report or file.with_name(f"{file.stem}.rejected.csv")
     engine = make_engine(resolve_url(url))
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[counts]}"),
                TimeElapsedColumn(), TimeRemainingColumn())
@@ -53,8 +54,7 @@ def import_(
     out.print(f"  filed:            {summary.filed:,}" + (
         "  (" + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in sorted(summary.overall.items())) + ")" if summary.overall else ""))
     out.print(f"  already imported: {summary.already_imported:,}  (created nothing)")
-    out.print(f"  rejected:         {summary.rejected:,}" + (f"  ({summary.problems:,} problem(s) in {report})" if summary.rejected and report else
-                                                            ("  (pass --report OUT.csv to see why)" if summary.rejected else "")))
+    out.print(f"  rejected:         {summary.rejected:,}" + (f"  ({summary.problems:,} problem(s) listed in {report})" if summary.rejected else ""))
     if summary.rejected:
         raise typer.Exit(1)
 
