@@ -303,7 +303,8 @@ def list_cases(
         if policy.is_allowed(actor, Permission.CASE_LIST, RecordFacts(
             jurisdiction=c.jurisdiction_code, person_id=c.person_id, assigned_user_id=c.assigned_user_id,
             nationalities=nationalities.get(c.person_id, frozenset()),
-            consular_consent=frozenset(state_of(c).consular_consent),
+            # Consent only matters to consulates; parsing every row's state for others is wasted work.
+            consular_consent=frozenset(c.state.get("consular_consent", ())) if actor.consular_state else frozenset(),
         ))
     ]
     audit.record(
