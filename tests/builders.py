@@ -112,3 +112,35 @@ def grant_consent(session: Session, case: Case, state: str, granted: bool = True
         session, owner, case.id, case.version, {"type": "consular_consent", "payload": {"state": state, "granted": granted}}, "consent"
     )
     return case
+
+
+def make_application(session: Session, case: Case, data_dir, programme_document: str, *, secret_key: str = "t" * 40):
+    """Make `case` a filed regularization application: its programme published, the application row,
+    a signed certificate and one evidence file in the store under `data_dir` (a set-up shortcut:
+    real filing is `amparo.regularization.flows.file_application`). Returns the evidence's sha256."""
+    from amparo.config import Settings
+    from amparo.evidence import EvidenceStore
+    from amparo.regularization import service as regularization
+    from amparo.regularization.models import Application, EvidenceRecord
+
+    row = regularization.publish_programme(session, None, programme_document)
+    programme = regularization.programme_of(row)
+    today = date.today()
+    session.add(Application(
+        case_id=case.id, programme_id=programme.id, programme_version=programme.version, filed_on=today,
+        applicant={"programme_id": programme.id}, declared_evidence=[], assessment={"overall": "incomplete", "criteria": []},
+    ))
+    person = session.get(Person, case.person_id)
+    settings = Settings(environment="test", secret_key=secret_key, data_dir=data_dir)
+    regularization.issue_certificate(session, settings, case, person, programme, today)
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (9, 9), "blue").save(buffer, format="PNG")
+    blob = EvidenceStore(data_dir / "evidence").put(buffer.getvalue(), "image/png")
+    session.add(EvidenceRecord(case_id=case.id, sha256=blob.sha256, kind="utility_bill", document_date=today, received_on=today,
+                               media_type=blob.media_type, size=blob.size))
+    session.flush()
+    return blob.sha256
