@@ -113,7 +113,7 @@ def test_assisted_filing_needs_consent_and_stays_in_jurisdiction(world) -> None:
     _assert_refused(client, engine, no_consent, 422, "invalid_input", "", before)
     consent = {"organisation": "Parroquia San José", "method": "signed_form", "statement": "Autorizo a presentar mi solicitud.", "given_on": dt.date.today().isoformat()}
     alone = client.post("/api/v1/applications", headers=assistant, json=application_body())
-    _assert_refused(client, engine, alone, 422, "invalid_input", "on_behalf_of", before)
+    _assert_refused(client, engine, alone, 403, "forbidden", "on_behalf_of", before)
     filed = client.post("/api/v1/applications", headers=assistant, json=application_body(on_behalf_of={"person": person_body(given_names="Rosa"), "consent": consent}))
     assert filed.status_code == 201, filed.text
     after = counts(engine)

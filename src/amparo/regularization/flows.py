@@ -175,16 +175,31 @@ def file_application(
 
     person: Person | None = None
     if data.on_behalf_of is None:
-        if actor is None or actor.person_id is None:
+        if actor is None:
             raise InvalidInput(
-                "to file for someone else, give on_behalf_of with their details and their recorded consent",
+                "bulk intake files for others: give on_behalf_of with each person's details and recorded consent",
                 details=[{"field": "on_behalf_of", "value": None, "expected": "the person and their consent"}],
+            )
+        own = RecordFacts(jurisdiction=programme.jurisdiction, person_id=actor.person_id or -1)
+        if actor.person_id is None or not policy.is_allowed(actor, Permission.APPLICATION_FILE, own):
+            raise Forbidden(
+                f"your role {actor.role.value!r} may not file for yourself; applicants file their own application, and "
+                "assisting organisations file for a person with on_behalf_of and the person's recorded consent",
+                details=[{"field": "on_behalf_of", "value": None, "expected": "your own application, or on_behalf_of"}],
             )
         person = people.get(session, actor.person_id)
         if person is None:
             raise InvalidInput("your account is not linked to a person record; ask for help", details=[])
         jurisdiction, nationalities = person.jurisdiction_code, person.nationality_codes
     else:
+        if actor is not None and not policy.is_allowed(
+            actor, Permission.APPLICATION_FILE, RecordFacts(jurisdiction=programme.jurisdiction, person_id=-1)
+        ):
+            raise Forbidden(
+                f"your role {actor.role.value!r} may not file for others in {programme.jurisdiction}; applicants file for "
+                "themselves, and assisting staff of the programme's jurisdiction file with the person's consent",
+                details=[{"field": "on_behalf_of", "value": "(given)", "expected": "no on_behalf_of, or assisting staff of " + programme.jurisdiction}],
+            )
         details = data.on_behalf_of.person
         jurisdiction, nationalities = details.jurisdiction_code, list(details.nationalities)
         if data.on_behalf_of.consent.given_on > on:
@@ -207,15 +222,6 @@ def file_application(
             details=[{"field": "programme_id", "value": programme.id, "expected": f"a programme open on {on} (window {span})"}],
             code="window_closed",
         )
-    if actor is not None and not policy.is_allowed(
-        actor, Permission.APPLICATION_FILE, RecordFacts(jurisdiction=programme.jurisdiction, person_id=actor.person_id or -1)
-    ):
-        raise Forbidden(
-            f"your role {actor.role.value!r} may not file applications in {programme.jurisdiction}",
-            details=[{"field": "programme_id", "value": programme.id, "expected": "a programme you may file under"}],
-        )
-    if data.on_behalf_of is not None and actor is not None and actor.person_id is not None:
-        raise Forbidden("applicants file for themselves; assisting organisations file for others with their consent")
     evidence = [Evidence(kind=e.kind, dated=e.dated, description=e.description) for e in data.evidence]
     if person is not None:
         assessment = _assessment(programme, person, nationalities, data, evidence, on)
