@@ -153,3 +153,28 @@ def check(
                 typer.echo(f"    note: {note}")
     if not report.clean:
         raise typer.Exit(1)
+
+
+@app.command()
+def publish(
+    file: str = typer.Argument(..., help=FILE_HELP),
+    url: str | None = typer.Option(None, "--url", help="Database URL; defaults to AMPARO_DATABASE_URL or the SQLite file in AMPARO_DATA_DIR."),
+) -> None:
+    """Publish FILE as a programme version of its jurisdiction (refused if its design breaks a binding or
+    adopted safeguard, or if that version was published with other content). Publishing the same file
+    again changes nothing."""
+    from amparo.cli.db import resolve_url
+    from amparo.db.engine import make_engine
+    from amparo.db.session import session_scope
+    from amparo.regularization import service
+
+    source = _read(file)
+    document = Path(source.filename).read_text(encoding="utf-8")
+    engine = make_engine(resolve_url(url))
+    try:
+        with session_scope(engine) as session:
+            row = service.publish_programme(session, None, document, purpose="programme publication (CLI)")
+            summary = f"Published {row.programme_id} version {row.version} for {row.jurisdiction_code} (sha256 {row.sha256[:12]}...)."
+    finally:
+        engine.dispose()
+    typer.echo(summary)
