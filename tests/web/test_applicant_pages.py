@@ -182,3 +182,21 @@ def test_applicant_pages_are_refused_to_staff(app: FastAPI) -> None:
         sign_in(staff, "caseworker@arg.example")
         assert staff.get("/my/cases").status_code == 403
         assert staff.get("/my/data.json").status_code == 403
+
+
+def test_a_phone_number_written_with_spaces_becomes_the_username_in_digits(app: FastAPI) -> None:
+    with client_for(app) as client:
+        register(client, username="+54 11 5555-0199")
+    with client_for(app) as again:
+        sign_in(again, "+541155550199")
+        assert again.get("/my/cases").status_code == 200
+
+
+def test_a_nationality_that_is_no_country_is_refused_beside_its_field(app: FastAPI) -> None:
+    with client_for(app) as client:
+        page = client.get("/register")
+        response = client.post("/register", data={"username": "nobody@example.org", "password": "a long enough password", "given_names": "Ana",
+                                                  "family_names": "Pérez", "nationality": "XXZ", "jurisdiction": "ARG", "languages": "es",
+                                                  "csrf_token": csrf(page.text)})
+        assert response.status_code == 422
+        assert parse(response.text).xpath("//input[@id='nationality']/@aria-invalid") == ["true"]

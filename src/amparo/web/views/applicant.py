@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 from amparo.auth.policy import Role
 from amparo.cases import service as cases
 from amparo.errors import AmparoError, Conflict, InvalidInput, TooManyRequests
+from amparo.validation import validate
 from amparo.web.cookies import set_session_cookie
 from amparo.web.flash import flash
 from amparo.web.forms import WebForm, blank_form, form_error, read_form
@@ -60,10 +61,14 @@ class RegisterForm(WebForm):
     @field_validator("username")
     @classmethod
     def _contact(cls, value: str) -> str:
-        digits = sum(ch.isdigit() for ch in value)
-        if "@" not in value and digits < 6:
+        if "@" in value:
+            return value
+        # A phone number is written many ways ("+54 11 5555-0101"); the account keeps its digits only,
+        # so the person can sign in however they type it next time.
+        phone = ("+" if value.startswith("+") else "") + "".join(ch for ch in value if ch.isdigit())
+        if len(phone.lstrip("+")) < 6 or any(ch.isalpha() for ch in value):
             raise form_error(N_("Enter an email address (with @) or a phone number (at least 6 digits)."))
-        return value
+        return phone
 
     @field_validator("nationality", "jurisdiction")
     @classmethod
@@ -116,7 +121,8 @@ async def register(request: Request) -> Response:
     settings = request.app.state.settings
     with database(request) as db:
         try:
-            register_applicant(db, settings, RegisterIn(username=data.username, password=data.password, person=person), remote)
+            body = validate(RegisterIn, {"username": data.username, "password": data.password, "person": person}, what="registration")
+            register_applicant(db, settings, body, remote)
         except TooManyRequests:
             db.rollback()
             form.add_error("username", _("Too many accounts were created from this connection. Wait a few minutes, then try again."))
@@ -134,17 +140,31 @@ async def register(request: Request) -> Response:
     return response
 
 
+#: Where a refusal of the registration service is shown: its detail's field -> the form's field.
+REGISTER_FIELDS = {
+    "username": "username", "password": "password", "person.email": "username", "person.phone": "username",
+    "person.given_names": "given_names", "person.family_names": "family_names", "person.date_of_birth": "date_of_birth",
+    "person.nationalities": "nationality", "person.languages": "languages", "person.jurisdiction_code": "jurisdiction",
+    "jurisdiction_code": "jurisdiction", "jurisdiction": "jurisdiction",
+}
+
+
 def _attach(form: Any, error: AmparoError) -> None:
     """Put a service's refusal beside the field it is about, in the person's language."""
-    text = error.message.lower()
-    if isinstance(error, Conflict) or "username" in text or "already" in text:
+    if isinstance(error, Conflict):
         form.add_error("username", _("An account with this email address or phone number already exists. Sign in instead."))
-    elif "jurisdiction" in text:
-        form.add_error("jurisdiction", _("Amparo does not serve this country yet. Check the three letters."))
-    elif "nationalit" in text:
-        form.add_error("nationality", _("Enter three letters, for example ARG."))
-    else:
-        form.add_error("given_names", _("Some details could not be saved. Check them and try again."))
+        return
+    for detail in error.details or [{}]:
+        path = str(detail.get("field", ""))
+        field = next((f for key, f in REGISTER_FIELDS.items() if path == key or path.startswith(key + ".")), None)
+        if field == "jurisdiction":
+            form.add_error(field, _("Amparo does not serve this country yet. Check the three letters."))
+        elif field == "nationality":
+            form.add_error(field, _("Enter three letters, for example ARG."))
+        elif field is not None:
+            form.add_error(field, _("This value is not valid."))
+        else:
+            form.add_error("given_names", _("Some details could not be saved. Check them and try again."))
 
 
 @router.get("/my/cases", name="my_cases")
