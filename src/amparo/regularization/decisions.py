@@ -28,7 +28,7 @@ from amparo.errors import Conflict, Forbidden, InvalidInput
 from amparo.people import repository as people
 from amparo.programmes import age_on
 from amparo.regularization import actions as reg, service
-from amparo.regularization.flows import record_action, today, visible_case
+from amparo.regularization.flows import case_and_facts, record_action, today, visible_case
 from amparo.regularization.schemas import AppealIn, DecisionIn
 from amparo.safeguards import AppealInformation, ChildAffected, EventFacts, Evaluation, default_engine
 from amparo.validation import validate
@@ -98,8 +98,7 @@ def decide(
     """
     data = validate(DecisionIn, data, what="decision")
     purpose = audit.check_purpose(purpose)
-    case, facts_record = case_service._visible(session, actor, case_ref)
-    case, application = visible_case(session, actor, case.id, Permission.CASE_READ)
+    case, application, facts_record = case_and_facts(session, actor, case_ref)
     state = case_service.state_of(case)
     if state.status == reg.Status.UNDER_APPEAL:
         stage, permission = "appeal", Permission.APPEAL_DECIDE

@@ -93,28 +93,31 @@ def record_action(
     return row
 
 
+def case_and_facts(session: Session, actor: Actor, case_ref: int | str) -> tuple[Case, Application, RecordFacts]:
+    """The regularization case, its application and the scope facts, if the actor may read the case.
+
+    NotFound when they may not know it exists, or when the case holds no application.
+    """
+    case, facts = case_service._visible(session, actor, case_ref)
+    application = repository.application(session, case.id)
+    if application is None:
+        raise case_service.not_found(case_ref)
+    return case, application, facts
+
+
 def visible_case(session: Session, actor: Actor, case_ref: int | str, permission: Permission) -> tuple[Case, Application]:
     """The regularization case if the actor may read it and take `permission` on it.
 
     NotFound when they may not know it exists (or it is no application); Forbidden when they see it
     but may not act.
     """
-    case, facts = case_service._visible(session, actor, case_ref)
-    application = repository.application(session, case.id)
-    if application is None:
-        raise case_service.not_found(case_ref)
+    case, application, facts = case_and_facts(session, actor, case_ref)
     if not policy.is_allowed(actor, permission, facts):
         raise Forbidden(
             f"your role {actor.role.value!r} may not {permission.value.replace(':', ' ')} on case {case.number}",
             details=[{"field": "permission", "value": permission.value, "expected": "a role and relation the scope table grants"}],
         )
     return case, application
-
-
-def _visible_for(session: Session, actor: Actor, case_ref: int | str, permission: Permission) -> tuple[Case, Application]:
-    """Like `visible_case` for actions that are not reads: an actor without the permission who may
-    not read the case gets NotFound, never a hint that it exists."""
-    return visible_case(session, actor, case_ref, permission)
 
 
 # --- filing ---------------------------------------------------------------------------------------

@@ -232,7 +232,6 @@ def verify_certificate(session: Session, token: str) -> tuple[certificates.Verif
     case = case_repository.get_by_number(session, verified.claims.case_number)
     recorded = repository.certificate(session, verified.claims.certificate_id)
     if case is None or recorded is None or recorded.case_id != case.id:
-        verdict = certificates.assess(verified, None, None)
         verdict = certificates.Verdict(
             "unknown", "Genuine signature; no matching application on record",
             "The signature is genuine, but this system holds no application matching the certificate. "
