@@ -8,6 +8,9 @@ no-referrer`); the token path is not written to Amparo's logs.
 
 from __future__ import annotations
 
+import logging
+import re
+
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
@@ -18,6 +21,32 @@ from amparo.web.templating import render
 
 router = web_router()
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+#: Paths whose last segment is a bearer secret: a certificate token or an employer's invitation token.
+_SECRET_PATHS = re.compile(r"^(/verify/|/api/v1/employer-invitations/)[^?\s]*")
+
+
+class RedactTokenPaths(logging.Filter):
+    """Access-log filter: `/verify/<token>` is logged as `/verify/[redacted]`.
+
+    A certificate token names its holder and an invitation token is a password; an access log is
+    read by more people, for longer, than the database, so neither is ever written there.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
+            path = _SECRET_PATHS.sub(lambda m: m.group(1) + "[redacted]", record.args[2])
+            record.args = (*record.args[:2], path, *record.args[3:])
+        return True
+
+
+def install_log_filter() -> None:
+    """Attach the filter to uvicorn's access logger once (importing this module does it)."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactTokenPaths) for f in access.filters):
+        access.addFilter(RedactTokenPaths())
+
+
+install_log_filter()
 
 
 def _wants_html(request: Request) -> bool:
