@@ -96,6 +96,9 @@ def test_case_page_shows_the_safeguards_panel_with_articles_and_ratification(cas
     labelled = {label.get("for") for label in tree.iter("label")}
     for control in tree.xpath("//form//select | //form//textarea | //form//input[not(@type='hidden')]"):
         assert control.get("id") in labelled
+    (download,) = tree.xpath("//ul[@class='downloads']//a/@href")
+    evidence = caseworker.get(download)
+    assert evidence.status_code == 200 and evidence.content.startswith(b"\x89PNG")
 
 
 def test_refusal_without_reasons_is_blocked_beside_the_field_with_the_article(caseworker, filed) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
-from amparo.auth.policy import Actor, Role
+from amparo.auth.policy import Actor
 from amparo.errors import Unauthenticated
 from amparo.web.cookies import session_token
 
@@ -57,11 +57,3 @@ def current_user(request: Request, db: Session) -> Actor | None:
     request.state.actor = actor
     return actor
 
-
-#: Where each role starts after signing in (the home page when a role has no page of its own).
-HOME_BY_ROLE: dict[Role, str] = {
-    Role.APPLICANT: "/my/cases",
-    Role.CASEWORKER: "/staff/queue",
-    Role.SUPERVISOR: "/supervisor/sign-off",
-    Role.PROGRAMME_ADMIN: "/admin/programmes",
-}
