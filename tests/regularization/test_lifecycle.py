@@ -196,3 +196,31 @@ def test_keys_are_stored_encrypted_and_reused(app, fresh_engine) -> None:
         session.rollback()
     assert len(pems) == 1
     assert "ENCRYPTED PRIVATE KEY" in pems[0] and "BEGIN PRIVATE KEY" not in pems[0]
+
+
+def _refused_case(client: TestClient, staff: Staff, username: str) -> tuple[int, dict[str, str]]:
+    applicant = register(client, username)
+    case_id = client.post("/api/v1/applications", headers=applicant, json=application_body()).json()["case_id"]
+    version = client.get(f"/api/v1/cases/{case_id}", headers=staff.supervisor).json()["version"]
+    client.post(f"/api/v1/cases/{case_id}/actions", headers=staff.supervisor,
+                json={"expected_version": version, "action": {"type": "assign", "payload": {"user_id": staff.caseworker_id}}})
+    refusal = {"outcome": "refuse", "reasons": "Not shown.", "language": "es", "appeal_information": {"how": "In writing to the DNM."}}
+    assert client.post(f"/api/v1/cases/{case_id}/decision", headers=staff.caseworker, json=refusal).status_code == 201
+    assert client.post(f"/api/v1/cases/{case_id}/signoff", headers=staff.supervisor).status_code == 201
+    return case_id, applicant
+
+
+@pytest.mark.parametrize(("days_after", "status"), [(15, 201), (16, 409)])
+def test_appeal_period_ends_on_its_last_day(app, monkeypatch, days_after: int, status: int) -> None:
+    """The programme gives 15 days from the refusal: the 15th day is in time, the 16th is not."""
+    from amparo.regularization import decisions
+
+    client, staff = app
+    case_id, applicant = _refused_case(client, staff, f"late-{days_after}@example.org")
+    refused_on = dt.date.today()
+    monkeypatch.setattr(decisions, "today", lambda: refused_on + dt.timedelta(days=days_after))
+    response = client.post(f"/api/v1/cases/{case_id}/appeal", headers=applicant, json={"grounds": "I have new evidence."})
+    assert response.status_code == status, response.text
+    if status == 409:
+        assert response.json()["error"] == "appeal_period_over"
+        assert (refused_on + dt.timedelta(days=15)).isoformat() in response.json()["message"]

@@ -167,9 +167,16 @@ def sign_off(session: Session, settings: Settings, actor: Actor, case_ref: int |
         )
     proposal = _proposal(session, case, state.proposed_decision["seq"])
     on = today()
-    facts = EventFacts.model_validate(proposal.evaluation["facts"] | {"supervisor_signoff": True})
     row, _ = service.get_programme(session, application.programme_id, application.programme_version)
     programme = service.programme_of(row)
+    recorded = dict(proposal.evaluation["facts"])
+    # The refusal takes effect today: the person keeps the whole appeal period from today, however
+    # long the proposal waited for its sign-off.
+    appeal_facts = dict(recorded.get("appeal") or {})
+    if appeal_facts.get("deadline"):
+        earliest = on + dt.timedelta(days=programme.appeal_period_days)
+        appeal_facts["deadline"] = max(dt.date.fromisoformat(appeal_facts["deadline"]), earliest).isoformat()
+    facts = EventFacts.model_validate(recorded | {"appeal": appeal_facts, "supervisor_signoff": True})
     evaluation = default_engine().evaluate("decision:refuse", case.jurisdiction_code, on, facts, adopted=programme.safeguards_adopted)
     if not evaluation.ok:
         raise _blocked(evaluation.blocking_details(), case, "decision:refuse", on)
@@ -195,8 +202,8 @@ def appeal(session: Session, settings: Settings, actor: Actor, case_ref: int | s
         )
     if state.appeal is not None:
         raise reg.InvalidTransition(f"the refusal of case {case.number} was already appealed")
-    proposal = _proposal(session, case, state.decision["seq"])
-    deadline_text = (proposal.appeal_information or {}).get("deadline")
+    signed = session.scalars(select(Action).where(Action.case_id == case.id, Action.seq == state.decision["signoff_seq"])).one()
+    deadline_text = (reg.SignOff.model_validate(signed.payload).evaluation["facts"].get("appeal") or {}).get("deadline")
     on = today()
     if deadline_text is None:
         raise InvalidInput("the refusal records no appeal deadline; ask the authority")  # cannot happen: safeguards require one
