@@ -16,9 +16,10 @@ Rules that hold for every column:
   may be uploaded later to the case.
 * `site` + `row_id` identify the paper or tablet form for ever: importing a row whose pair was
   already imported creates nothing and is counted as "already imported". A site must never reuse a
-  row id (use the form's serial number, not a line number).
-* Rows are filed on the person's behalf by the importing filing assistant, so each row records the
-  person's consent (`consent_method`, `consent_given_on` and the words agreed to, in
+  row id (use the form's serial number, not a line number); a pair already filed for a person with
+  other names or date of birth is rejected, not skipped.
+* Rows are filed on the person's behalf by the assisting organisation that ran the site, so each row
+  records the person's consent (`consent_method`, `consent_given_on` and the words agreed to, in
   `consent_statement` or, for a site's printed form, `--consent-text` on the command line).
 """
 
@@ -73,7 +74,8 @@ REPORT_COLUMNS: tuple[str, ...] = ("row", "site", "row_id", "column", "value", "
 
 def reference() -> str:
     """The format as Markdown: the rules, then one line per column (what `amparo intake format` prints)."""
-    lines = ["# Amparo bulk intake CSV", "", (__doc__ or "").split("\n\n", 1)[1].strip(), "", "| column | required | meaning | example |", "|---|---|---|---|"]
+    rules = (__doc__ or "").split("Rules that hold for every column:", 1)[1].strip()
+    lines = ["# Amparo bulk intake CSV", "", "One row per application collected at a field intake site.", "", "Rules that hold for every column:", "", rules, "", "| column | required | meaning | example |", "|---|---|---|---|"]
     for c in COLUMNS:
         lines.append(f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.meaning} | `{c.example}` |")
     lines += ["", "Rejected rows are written to the report CSV with the columns " + ", ".join(f"`{c}`" for c in REPORT_COLUMNS) + "."]
