@@ -75,6 +75,9 @@ def test_whole_lifecycle(app) -> None:
     criteria = {c["criterion"]: c["outcome"] for c in body["assessment"]["criteria"]}
     assert criteria["presence"] == "met" and criteria["nationality"] == "met" and criteria["window"] == "met"
     assert body["certificate"]["verify_url"] == f"https://amparo.example.org/verify/{token}"
+    # The decision deadline runs from filing: 90 days under this programme.
+    deadline = (dt.date.fromisoformat(body["filed_on"]) + dt.timedelta(days=90)).isoformat()
+    assert client.get(f"/api/v1/cases/{case_id}", headers=applicant).json()["deadline"] == deadline
 
     # The certificate verifies offline with the published public key ...
     keys = client.get("/api/v1/certificate-keys").json()
@@ -103,6 +106,11 @@ def test_whole_lifecycle(app) -> None:
     # Queue and assignment.
     queue = client.get("/api/v1/queue", headers=staff.supervisor, params={"programme": "arg-test-2026"}).json()
     assert case_id in [item["case_id"] for item in queue["items"]]
+    for before_day, listed in ((deadline, False), ((dt.date.fromisoformat(deadline) + dt.timedelta(days=1)).isoformat(), True)):
+        due_soon = client.get("/api/v1/queue", headers=staff.supervisor, params={"deadline_before": before_day}).json()
+        assert (case_id in [item["case_id"] for item in due_soon["items"]]) is listed
+    other = client.get("/api/v1/queue", headers=staff.supervisor, params={"programme": "another"}).json()
+    assert other["items"] == []
     version = client.get(f"/api/v1/cases/{case_id}", headers=staff.supervisor).json()["version"]
     assigned = client.post(f"/api/v1/cases/{case_id}/actions", headers=staff.supervisor,
                            json={"expected_version": version, "action": {"type": "assign", "payload": {"user_id": staff.caseworker_id}}})

@@ -40,6 +40,7 @@ class ApplicationFiled(_Payload):
     filed_on: date
     on_behalf: bool = False
     overall: str = Field(description="The pre-assessment's overall result.")
+    decide_by: date | None = Field(None, description="Filing date plus the programme's decision deadline in days.")
 
 
 class EvidenceAdded(_Payload):
@@ -108,9 +109,9 @@ def _filed(state: CaseState | None, payload: ApplicationFiled, event: ActionEven
     state = _require(state, event)
     if state.programme is not None:
         raise InvalidTransition("this case already holds an application")
-    return state.model_copy(
-        update={"programme": {"id": payload.programme_id, "version": payload.programme_version, "filed_on": payload.filed_on.isoformat(), "overall": payload.overall}}
-    )
+    programme = {"id": payload.programme_id, "version": payload.programme_version, "filed_on": payload.filed_on.isoformat(),
+                 "overall": payload.overall, "decide_by": payload.decide_by.isoformat() if payload.decide_by else None}
+    return state.model_copy(update={"programme": programme, "deadline": payload.decide_by or state.deadline})
 
 
 @branch("evidence_added")

@@ -258,7 +258,8 @@ def file_application(
     record_action(
         session, actor, case, "application_filed",
         reg.ApplicationFiled(programme_id=programme.id, programme_version=programme.version, filed_on=on,
-                             on_behalf=data.on_behalf_of is not None, overall=assessment.overall),
+                             on_behalf=data.on_behalf_of is not None, overall=assessment.overall,
+                             decide_by=on + dt.timedelta(days=programme.decision_deadline_days)),
         purpose,
     )
     certificate = service.issue_certificate(session, settings, case, person, programme, on)
