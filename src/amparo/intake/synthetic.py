@@ -36,6 +36,8 @@ _ORIGINS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "LBN": (("ar_AA", "fr_FR"), ("ar", "fr")),
     "SEN": (("fr_FR",), ("fr", "wo")),
 }
+#: Country calling codes of jurisdictions, so phone numbers look local.
+_CALLING = {"COL": 57, "ARG": 54, "BRA": 55, "CHL": 56, "PER": 51, "ECU": 593, "ESP": 34, "ITA": 39, "MEX": 52}
 _OTHERS = ("HTI", "PER", "SYR", "BRA", "BOL")
 _SITES = ("terminal-norte", "parroquia-san-jose", "alcaldia-centro", "consulado-movil", "escuela-frontera", "hospital-regional")
 _DOCUMENTS = ("passport", "passport", "passport", "national_id_card", "national_id_card", "birth_certificate")
@@ -80,6 +82,7 @@ def rows(programme: Programme, count: int, *, seed: int = 2021, today: dt.date |
     cutoff = eligibility.presence.before if eligibility.presence else opens
     kinds = tuple(eligibility.presence.evidence_any_of) if eligibility.presence else ("rental_contract", "utility_bill", "medical_record")
     prefix = programme.jurisdiction.lower()
+    calling = _CALLING.get(programme.jurisdiction, 1)
     for i in range(start, start + count):
         nationality = rnd.choice(wanted) if rnd.random() < 0.93 else rnd.choice(_OTHERS)
         locales, languages = _ORIGINS.get(nationality, (("es_CO",), ("es",)))
@@ -108,7 +111,7 @@ def rows(programme: Programme, count: int, *, seed: int = 2021, today: dt.date |
             "given_names": given, "family_names": family, "date_of_birth": "" if rnd.random() < 0.02 else str(birth),
             "sex": sex, "nationalities": nationality + (";" + programme.jurisdiction if rnd.random() < 0.03 and nationality != programme.jurisdiction else ""),
             "languages": ";".join(languages[: rnd.randint(1, len(languages))]),
-            "phone": f"+{rnd.randint(50, 59)} {rnd.randint(300, 399)} {rnd.randint(100, 999)} {rnd.randint(1000, 9999)}" if rnd.random() < 0.8 else "",
+            "phone": f"+{calling} {rnd.randint(300, 399)} {rnd.randint(100, 999)} {rnd.randint(1000, 9999)}" if rnd.random() < 0.8 else "",
             "email": "", "address": "",
             "arrived_on": str(arrived) if rnd.random() < 0.85 else "",
             "declares_no_disqualifying_record": "yes" if rnd.random() < 0.95 else "",
