@@ -15,7 +15,7 @@ from amparo.auth.policy import Action
 from amparo.cases.views import case_ref
 from amparo.certificates import verification_url
 from amparo.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from amparo.regularization import decisions, flows, service
+from amparo.regularization import decisions, flows, invitations, service
 from amparo.regularization.schemas import (
     AppealIn,
     ApplicationIn,
@@ -233,7 +233,7 @@ def appeal(case_id: str, body: AppealIn, request: Request, db: Db, actor: Curren
              openapi_extra=permission(Action.EMPLOYER_INVITATION_CREATE))
 def invite(case_id: str, body: InvitationIn, request: Request, db: Db, actor: CurrentActor, why: Purpose) -> InvitationCreated:
     settings = _settings(request)
-    row, token = flows.invite_employer(db, settings, actor, case_ref(case_id), body, why)
+    row, token = invitations.invite_employer(db, settings, actor, case_ref(case_id), body, why)
     link = f"{settings.public_base_url.rstrip('/')}/api/v1/employer-invitations/{token}"
     result = InvitationCreated(id=row.id, token=token, link=link, expires_at=row.expires_at)
     db.commit()
@@ -248,7 +248,7 @@ def _view(row) -> InvitationView:
 @router.get("/employer-invitations/{token}", response_model=InvitationView, summary="What the invited employer is asked (the invitation only)",
             openapi_extra=permission("the invitation's token"))
 def view_invitation(token: str, db: Db) -> InvitationView:
-    result = _view(flows.view_invitation(db, token))
+    result = _view(invitations.view_invitation(db, token))
     db.commit()
     return result
 
@@ -256,7 +256,7 @@ def view_invitation(token: str, db: Db) -> InvitationView:
 @router.post("/employer-invitations/{token}", response_model=InvitationView, summary="Confirm or decline, once",
              openapi_extra=permission("the invitation's token"))
 def answer_invitation(token: str, body: InvitationAnswer, db: Db) -> InvitationView:
-    result = _view(flows.answer_invitation(db, token, body))
+    result = _view(invitations.answer_invitation(db, token, body))
     db.commit()
     return result
 
