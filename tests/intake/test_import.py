@@ -149,3 +149,26 @@ def test_the_command_reports_rejections_by_default_and_a_rerun_says_already_impo
     assert f"already imported: {len(ROWS) - rejected}" in second.stdout and "filed:            0" in second.stdout
     wrong = amparo("import", str(intake_file), "--programme", "col-etpv-2099", "--quiet")
     assert wrong.returncode == 2 and "no programme 'col-etpv-2099' is published" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def test_two_imports_of_one_file_at_once_file_each_row_once(published, settings, tmp_path):
+    import threading
+
+    path = write(tmp_path / "twice.csv", [row(row_id=f"T-{i}", given_names=f"Persona {i}") for i in range(1, 25)])
+    results: list = []
+    errors: list = []
+
+    def run() -> None:
+        try:
+            results.append(import_file(published, settings, path, PROGRAMME, batch_size=4))
+        except Exception as exc:  # reported below: the test fails with what went wrong
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(r.filed for r in results) == 24 and all(r.filed + r.already_imported == 24 for r in results)
+    assert intake_keys(published) == sorted(f"csv:cucuta-terminal:T-{i}" for i in range(1, 25))

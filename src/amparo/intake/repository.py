@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from amparo.cases.models import Case
@@ -36,8 +36,3 @@ def filed_keys(session: Session, keys: Collection[str]) -> dict[str, FiledRow]:
         .where(Application.intake_key.in_(list(keys)))
     )
     return {key: FiledRow(*rest) for key, *rest in session.execute(query) if key is not None}
-
-
-def last_case_id(session: Session) -> int:
-    """The highest case id now: cases above it were opened after this moment (by this import)."""
-    return session.scalar(select(func.max(Case.id))) or 0

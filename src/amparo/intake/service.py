@@ -154,7 +154,6 @@ def import_rows(
                 details=[{"field": "programme", "value": programme_id, "expected": "a published programme id"}],
             ) from None
         programme = regularization.programme_of(row)
-        start_case_id = repository.last_case_id(session)
     ctx = Context(
         programme_id=programme.id, jurisdiction=programme.jurisdiction, today=today or utcnow().date(),
         consent_text=consent_text, organisation=organisation,
@@ -165,7 +164,7 @@ def import_rows(
     with Report(report_path) as report:
         for batch in _batches(iter(rows), batch_size):
             with session_scope(engine) as session:
-                _file_batch(session, settings, batch, ctx, purpose, start_case_id, summary, report, file_application)
+                _file_batch(session, settings, batch, ctx, purpose, summary, report, file_application)
             summary.batches += 1
             summary.bytes_read = bytes_read() if bytes_read else 0
             summary.seconds = time.perf_counter() - started
@@ -189,7 +188,6 @@ def _file_batch(
     batch: list[tuple[int, dict[str, str]]],
     ctx: Context,
     purpose: str,
-    start_case_id: int,
     summary: Summary,
     report: Report,
     file_application: FilingFunction,
@@ -218,10 +216,9 @@ def _file_batch(
                 _reject(summary, report, [Problem(item.row, "row_id", item.row_id, "a row id used once per site, for one person",
                                                   f"this site and row_id were already filed for another person (case {found.case_number}); "
                                                   "give this form its own row_id")], item.site, item.row_id)
-            elif found.case_id > start_case_id:  # opened by this run: an earlier row of the same file
-                _reject(summary, report, [Problem(item.row, "row_id", item.row_id, "a row id used once per site",
-                                                  f"an earlier row of this file has the same site and row_id (filed as {found.case_number})")], item.site, item.row_id)
             else:
+                # The same form for the same person: filed before (by an earlier run, a concurrent
+                # run, or an earlier batch repeating the row); nothing new is created either way.
                 summary.already_imported += 1
             continue
         try:
