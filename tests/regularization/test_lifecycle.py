@@ -89,6 +89,8 @@ def test_whole_lifecycle(app) -> None:
     assert online.headers["cache-control"] == "no-store" and online.headers["referrer-policy"] == "no-referrer"
     page = client.get(f"/verify/{token}", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "Valid: application pending." in page.text and "Wendy Mirian" in page.text
+    french = client.get(f"/verify/{token}?lang=fr", headers={"Accept": "text/html"})
+    assert "Valide : demande en cours d’examen." in french.text and french.headers["cache-control"] == "no-store"
     tampered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
     assert client.get(f"/verify/{tampered}").status_code == 422
 
@@ -232,3 +234,19 @@ def test_appeal_period_ends_on_its_last_day(app, monkeypatch, days_after: int, s
     if status == 409:
         assert response.json()["error"] == "appeal_period_over"
         assert (refused_on + dt.timedelta(days=15)).isoformat() in response.json()["message"]
+
+
+def test_self_registration_is_rate_limited_per_address(fresh_engine, tmp_path) -> None:
+    client = make_client(fresh_engine, tmp_path, registrations_per_address=2)
+    with Session(fresh_engine) as session:
+        from amparo.jurisdictions.service import ensure_jurisdiction
+
+        ensure_jurisdiction(session, "ARG")
+        session.commit()
+    statuses = [
+        client.post("/api/v1/auth/register", json={"username": f"r{i}@example.org", "password": "a long enough password", "person": person_body()}).status_code
+        for i in range(3)
+    ]
+    assert statuses == [201, 201, 429]
+    # A refused registration creates nothing: the third person cannot sign in.
+    assert client.post("/api/v1/auth/token", data={"username": "r2@example.org", "password": "a long enough password"}).status_code == 401
