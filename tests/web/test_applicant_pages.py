@@ -7,7 +7,6 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -200,3 +199,19 @@ def test_a_nationality_that_is_no_country_is_refused_beside_its_field(app: FastA
                                                   "csrf_token": csrf(page.text)})
         assert response.status_code == 422
         assert parse(response.text).xpath("//input[@id='nationality']/@aria-invalid") == ["true"]
+
+
+def test_a_case_without_an_application_still_shows_its_timeline(app: FastAPI, applicant) -> None:
+    """A case of another kind (opened by staff, no regularization application) is readable too."""
+    from amparo.auth import repository as users
+    from amparo.cases import service as cases
+
+    with app.state.sessionmaker() as db:
+        person_id = users.get_user_by_username(db, applicant.username).person_id
+        caseworker = users.actor_for(users.get_user_by_username(db, "caseworker@arg.example"))
+        case = cases.create_case(db, caseworker, {"person_id": person_id, "kind": "complaint"}, purpose="test set-up")
+        number = case.number
+        db.commit()
+    page = applicant.get(f"/my/cases/{number}")
+    assert page.status_code == 200
+    assert [s.strip() for s in parse(page.text).xpath("//ol[@class='timeline']/li/p[@class='timeline-what']/text()")] == ["Case opened"]

@@ -198,14 +198,16 @@ def _case_context(db: Any, actor: Any, number: str, **forms: Any) -> dict[str, A
     case = cases.get_case(db, actor, number, purpose=PURPOSE)
     journal = cases.journal(db, actor, case.id, purpose=PURPOSE)
     state = cases.state_of(case)
+    application = case_parts.application_view(db, case)
     return {
         "case": case,
         "state": state,
         "status": status_label(case.status),
         "timeline": build_timeline(journal, staff=False),
         "decision": case_parts.decision_view(journal, state),
-        "application": case_parts.application_view(db, case),
-        "evidence": case_parts.evidence_view(db, actor, case, PURPOSE),
+        "application": application,
+        # Only a regularization case has evidence files (other kinds of case have no application).
+        "evidence": case_parts.evidence_view(db, actor, case, PURPOSE) if application is not None else [],
         "certificate_url": case_parts.certificate_url(case),
         "information_form": forms.get("information_form") or blank_form(InformationForm, version=str(case.version)),
         "appeal_form": forms.get("appeal_form") or blank_form(AppealForm),

@@ -11,11 +11,12 @@ import datetime
 from typing import Any, Literal
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import Field
 from starlette.datastructures import UploadFile
 
 from amparo.auth.policy import Role
+from amparo.cases import service as cases
 from amparo.errors import AmparoError, Conflict, InvalidInput, PayloadTooLarge
 from amparo.web.flash import flash
 from amparo.web.forms import FormState, WebForm, blank_form, read_form
@@ -223,10 +224,10 @@ async def invite(request: Request, number: str) -> Response:
         require_role(actor, Role.APPLICANT)
         status = 422
         if data is not None:
-            from amparo.regularization import flows
+            from amparo.regularization import invitations
 
             try:
-                row, token = flows.invite_employer(db, settings, actor, number, data.model_dump(), purpose="the applicant invites an employer")
+                row, token = invitations.invite_employer(db, settings, actor, number, data.model_dump(), purpose="the applicant invites an employer")
             except (InvalidInput, Conflict) as error:
                 db.rollback()
                 status = error.status_code
@@ -246,6 +247,10 @@ async def invite(request: Request, number: str) -> Response:
 def invite_page(request: Request, number: str) -> Response:
     """The invitation form."""
     with database(request) as db:
-        if signed_in(request, db) is None:
+        actor = signed_in(request, db)
+        if actor is None:
             return sign_in_redirect(request)
+        require_role(actor, Role.APPLICANT)
+        number = cases.get_case(db, actor, number, purpose=PURPOSE).number  # 404 for a case that is not theirs
+        db.commit()
     return render(request, "applicant/invite.html", {"number": number, "form": blank_form(InviteForm)})

@@ -1,5 +1,5 @@
 """The page an invited employer opens from the applicant's link: what they are asked to confirm,
-and a yes or no, once. They see nothing of the application (`amparo.regularization.flows`
+and a yes or no, once. They see nothing of the application (`amparo.regularization.invitations`
 shows only the invitation), and their answer is optional evidence, never a condition."""
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ class AnswerForm(WebForm):
 @router.get("/employer/{token}", name="employer_invitation")
 def invitation_page(request: Request, token: str) -> Response:
     """What the employer is asked to confirm."""
-    from amparo.regularization import flows
+    from amparo.regularization import invitations
 
     with database(request) as db:
-        row = flows.view_invitation(db, token)
+        row = invitations.view_invitation(db, token)
         db.commit()
     return render(request, "employer/invitation.html", {"invitation": row, "token": token, "form": blank_form(AnswerForm)})
 
@@ -39,14 +39,14 @@ def invitation_page(request: Request, token: str) -> Response:
 @router.post("/employer/{token}", name="employer_answer")
 async def answer(request: Request, token: str) -> Response:
     """Record the employer's answer (once)."""
-    from amparo.regularization import flows
+    from amparo.regularization import invitations
 
     data, form = await read_form(request, AnswerForm)
     with database(request) as db:
         status = 422
         if data is not None:
             try:
-                row = flows.answer_invitation(db, token, {"confirm": data.answer == "confirm", "note": data.note})
+                row = invitations.answer_invitation(db, token, {"confirm": data.answer == "confirm", "note": data.note})
             except Conflict as error:
                 db.rollback()
                 status = 409
@@ -54,6 +54,6 @@ async def answer(request: Request, token: str) -> Response:
             else:
                 db.commit()
                 return render(request, "employer/answered.html", {"confirmed": row.status == "confirmed"})
-        row = flows.view_invitation(db, token)
+        row = invitations.view_invitation(db, token)
         db.commit()
     return render(request, "employer/invitation.html", {"invitation": row, "token": token, "form": form}, status_code=status)

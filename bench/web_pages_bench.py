@@ -1,0 +1,163 @@
+"""Server time of the caseworker's queue page and case page on the benchmark database, at 20
+concurrent users, through a real server (uvicorn, one process) over loopback.
+
+Run: .venv/bin/python bench/web_pages_bench.py [--source /tmp/amparo-bench/amparo.db] [--filings 300] [--requests 600]
+
+The 1,000,000-case database from `bench/seed.py` is copied first (SQLite's backup API gives a
+consistent snapshot even while another benchmark reads it), so this benchmark never changes
+another's data. Into the copy it publishes a programme and files `--filings` applications through
+`amparo.regularization.flows.file_application` (the regularization queue lists filed applications;
+the seeded cases have none). Then 20 threads, each with a signed-in caseworker's session cookie,
+request in turn: the queue (first page), the queue searched by a name, the queue searched by a case
+number, and a case page (timeline, evidence, pre-assessment, safeguards panel). Latency is measured
+by the client, so it includes loopback and HTTP parsing: an upper bound of the server's time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from amparo.api.app import create_app  # noqa: E402
+from amparo.auth import repository as users  # noqa: E402
+from amparo.auth.models import AuthToken  # noqa: E402
+from amparo.auth.tokens import new_token, token_hash  # noqa: E402
+from amparo.config import Settings  # noqa: E402
+from amparo.db.engine import make_engine  # noqa: E402
+from amparo.db.migrations import upgrade  # noqa: E402
+from amparo.regularization import flows, service  # noqa: E402
+from tests.web.web_support import PROGRAMME  # noqa: E402
+
+SECRET = "web-bench-secret-key-that-is-long-enough-0123456789"
+
+
+def _copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
+def _prepare(url: str, filings: int) -> tuple[str, list[str], list[str]]:
+    """Publish the programme, file applications; returns (session token, case numbers, names)."""
+    engine = make_engine(url)
+    upgrade(engine)
+    from sqlalchemy.orm import Session
+
+    settings = Settings(environment="development", secret_key=SECRET, data_dir=Path(tempfile.mkdtemp()))
+    rng = random.Random(5)
+    numbers, names = [], []
+    with Session(engine) as db:
+        from amparo.regularization import repository
+
+        service.publish_programme(db, None, PROGRAMME)
+        worker = users.get_user_by_username(db, "bench-caseworker-0") or next(
+            u for u in [users.get_user(db, i) for i in range(1, 200)] if u is not None and u.role == "caseworker")
+        for index in range(filings):
+            family = rng.choice(["Quispe", "Mamani", "Rojas", "Pérez", "González", "Benítez", "Villca"])
+            person = {"given_names": rng.choice(["Ana", "Luis", "Wendy", "Jorge", "María"]), "family_names": f"{family} {index}",
+                      "date_of_birth": "1990-01-01", "nationalities": [rng.choice(["BOL", "PRY", "VEN"])], "languages": ["es"], "jurisdiction_code": "ARG"}
+            body = {"programme_id": "arg-web-2026", "arrived_on": "2024-01-01", "declares_no_disqualifying_record": True,
+                    "identity_document": {"kind": "passport"}, "evidence": [{"kind": "rental_contract", "dated": "2025-01-01"}],
+                    "on_behalf_of": {"person": person, "consent": {"organisation": "Bench NGO", "method": "signed_form",
+                                                                   "statement": "I agree that they file for me.", "given_on": dt.date.today().isoformat()}}}
+            existing = repository.application_by_intake_key(db, f"bench-web-{index}")
+            if existing is not None:
+                from amparo.cases import repository as case_rows
+
+                numbers.append(case_rows.get(db, existing.case_id).number)  # type: ignore[union-attr]
+            else:
+                filed = flows.file_application(db, settings, None, body, "benchmark intake", filed_on=dt.date.today(), intake_key=f"bench-web-{index}")
+                numbers.append(filed.case.number)
+            names.append(family.lower())
+        token = new_token()
+        db.add(AuthToken(token_hash=token_hash(token), user_id=worker.id, kind="web", expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)))
+        db.commit()
+    engine.dispose()
+    return token, numbers, names
+
+
+def _serve(url: str) -> tuple[object, str]:
+    import uvicorn
+
+    from tests.web.browser.conftest import _free_port
+
+    engine = make_engine(url)
+    app = create_app(Settings(environment="development", secret_key=SECRET, data_dir=Path(tempfile.mkdtemp())), engine=engine)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    return server, f"http://127.0.0.1:{port}"
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--source", type=Path, default=Path("/tmp/amparo-bench/amparo.db"))
+    parser.add_argument("--copy", type=Path, default=Path("/tmp/amparo-web-bench/amparo.db"))
+    parser.add_argument("--filings", type=int, default=300)
+    parser.add_argument("--requests", type=int, default=600, help="requests per page kind")
+    parser.add_argument("--users", type=int, default=20)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    if not args.copy.exists():  # a previous run's copy is reused (its filings too)
+        _copy(args.source, args.copy)
+    url = f"sqlite:///{args.copy}"
+    with sqlite3.connect(args.copy) as c:
+        cases = c.execute("SELECT count(*) FROM cases").fetchone()[0]
+    token, numbers, names = _prepare(url, args.filings)
+    print(f"database: {cases:,} cases (+{args.filings} filed applications); ready in {time.perf_counter() - started:.0f} s")
+    server, base = _serve(url)
+    # (page, path, concurrent users): the unfiltered queue runs one user at a time, because at 20 its
+    # 1-2 s query (see docs/benchmarks.md) holds SQLite's one writer lock long enough to time others out.
+    kinds = {
+        "queue, name search": (lambda i: f"/staff/queue?q={names[i % len(names)]}", args.users),
+        "queue, case number": (lambda i: f"/staff/queue?q={numbers[i % len(numbers)]}", args.users),
+        "case page": (lambda i: f"/staff/cases/{numbers[i % len(numbers)]}", args.users),
+        "queue, unfiltered (1 user)": (lambda i: "/staff/queue", 1),
+    }
+    results: dict[str, list[float]] = {}
+    sizes: dict[str, int] = {}
+    for kind, (path, users_now) in kinds.items():
+        def one(i: int, path=path, kind=kind) -> float:
+            with httpx.Client(base_url=base, cookies={"amparo_session": token}, headers={"accept": "text/html"}, timeout=120) as client:
+                t = time.perf_counter()
+                response = client.get(path(i))
+                elapsed = time.perf_counter() - t
+                assert response.status_code == 200, (path(i), response.status_code, response.text[-300:])
+                sizes[kind] = len(response.content)
+                return elapsed * 1000
+        one(0)  # warm the caches once
+        with ThreadPoolExecutor(max_workers=users_now) as pool:
+            results[kind] = list(pool.map(one, range(args.requests if users_now > 1 else 10)))
+    server.should_exit = True  # type: ignore[attr-defined]
+    print(f"machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; "
+          f"{args.users} concurrent users, {args.requests} requests per page")
+    print("| page | median ms | p95 ms | max ms | HTML KB |")
+    print("|---|---|---|---|---|")
+    for kind, values in results.items():
+        print(f"| {kind} | {statistics.median(values):.1f} | {_p(values, 0.95):.1f} | {max(values):.1f} | {sizes[kind] / 1024:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
