@@ -1,7 +1,8 @@
 """Filing an application, adding evidence, downloading the certificate and inviting an employer.
 
 Each page collects a form and hands it to `amparo.regularization.flows` (filing, evidence, the
-certificate PDF, invitations), which checks the programme's window, the evidence file and who may act.
+certificate PDF) or `amparo.regularization.invitations`, which check the programme's window, the
+evidence file and who may act.
 A refusal comes back beside the field it is about, with the person's input kept.
 """
 
