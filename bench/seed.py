@@ -52,7 +52,7 @@ from amparo.jurisdictions.models import Jurisdiction
 from amparo.people.names import search_keys
 
 SQLITE_PATH = Path("/tmp/amparo-bench/amparo.db")
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/amparo_bench"
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/amparo_foundation_bench"
 JURISDICTION = "ARG"
 PASSWORD = "bench-password-2026"
 CASEWORKER = "bench-caseworker-{}"
