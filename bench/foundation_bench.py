@@ -477,8 +477,8 @@ def markdown(runs: list[dict[str, Any]]) -> str:
     lines = [
         START,
         f"{os.cpu_count()} CPUs ({cpu_model()}), Python {platform.python_version()}, {first['started'][:10]}; "
-        f"{first['clients']} concurrent clients (threads with keep-alive httpx clients, in the same machine), "
-        f"{first['rounds']} rounds; each figure is the median over rounds of that round's percentile, client side, "
+        f"{first['clients']} concurrent clients (threads with keep-alive httpx clients, in the same machine); "
+        "each figure is the median over rounds of that round's percentile, client side, "
         "milliseconds. \"SQL\" is the nearest hand-written SQL through the same driver and engine settings, at the "
         "same concurrency, from the same client process; the ratios divide the HTTP figure by that row's. "
         "Bare-SQL p95s include the client threads' own scheduling delays on the loaded machine, so the p50 ratio "
@@ -490,8 +490,8 @@ def markdown(runs: list[dict[str, Any]]) -> str:
         seeded = f"loaded in {run['load_seconds']:.0f} s by bench/seed.py" if run["load_seconds"] else "seeded by bench/seed.py"
         lines += [
             f"**{run['backend']}** — {run['persons']:,} persons and {run['cases']:,} cases ({seeded}); "
-            f"{run['workers']} uvicorn worker(s); 1-minute load average {load}; argon2id verify alone "
-            f"{run['argon2_verify_ms_alone']:.0f} ms.",
+            f"{run['workers']} uvicorn worker(s); {run['rounds']} rounds; 1-minute load average {load}; one argon2id "
+            f"verification alone (wall clock, same load) {run['argon2_verify_ms_alone']:.0f} ms.",
             "",
             "| operation | measured | p50 | p95 | p99 | p95 over rounds | HTTP ÷ this, p50 | HTTP ÷ this, p95 | goal (p95) |",
             "|---|---|---|---|---|---|---|---|---|",
