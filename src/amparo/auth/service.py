@@ -43,10 +43,24 @@ class LoginRefused:
 
 
 def login(
-    session: Session, settings: Settings, username: str, password: str, remote_addr: str, kind: str = "api"
+    session: Session,
+    settings: Settings,
+    username: str,
+    password: str,
+    remote_addr: str,
+    kind: str = "api",
+    *,
+    fresh_session: bool = False,
 ) -> IssuedToken | LoginRefused:
     """Check a password and issue a token. Never raises for a wrong password: the caller must commit
-    the journaled attempt first, then raise the returned error."""
+    the journaled attempt first, then raise the returned error.
+
+    Args:
+        fresh_session: The caller's session has done nothing before this call (a sign-in request).
+            The read-only checks' transaction is then ended before the password hash is verified, so
+            the slow hash runs without holding SQLite's write lock. Leave False inside a larger unit
+            of work (e.g. registration then sign-in), whose writes must not be rolled back.
+    """
     username = username.strip()
     since = _now() - dt.timedelta(seconds=settings.login_window_seconds)
     user_failures = token_repository.count_failed_logins(session, since, username=username)
@@ -65,7 +79,13 @@ def login(
         return LoginRefused(error)
 
     user = repository.get_user_by_username(session, username)
-    ok = verify_password(user.password_hash if user else None, password)
+    user_id, stored_hash = (user.id, user.password_hash) if user else (None, None)
+    if fresh_session:
+        _end_read_transaction(session)
+    # argon2id costs hundreds of milliseconds on purpose; it runs with no transaction open, so on
+    # SQLite (where every transaction holds the write lock) other requests are not kept waiting.
+    ok = verify_password(stored_hash, password)
+    user = session.get(User, user_id) if user_id is not None else None
     if not ok or user is None or not user.active:
         token_repository.record_login_attempt(session, username, remote_addr, succeeded=False)
         audit.record(
@@ -83,6 +103,13 @@ def login(
     audit.record(session, repository.actor_for(user), "login:succeeded", "user", str(user.id), "authentication", {"kind": kind})
     session.flush()
     return IssuedToken(token=token, user=user, expires_at=expires_at)
+
+
+def _end_read_transaction(session: Session) -> None:
+    """End the read-only transaction the sign-in checks opened (nothing has been written yet)."""
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("login(fresh_session=True) was given a session with pending changes")
+    session.rollback()
 
 
 def authenticate(session: Session, token: str) -> tuple[Actor, User]:

@@ -35,7 +35,9 @@ class MeOut(BaseModel):
 
 @router.post("/token", response_model=TokenOut, summary="Exchange a username and password for a bearer token")
 def issue_token(request: Request, db: Db, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
-    outcome = service.login(db, request.app.state.settings, form.username, form.password, remote_addr(request))
+    outcome = service.login(
+        db, request.app.state.settings, form.username, form.password, remote_addr(request), fresh_session=True
+    )
     db.commit()  # journal the attempt, failed or not, before answering
     if isinstance(outcome, service.LoginRefused):
         raise outcome.error

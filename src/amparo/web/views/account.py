@@ -69,7 +69,9 @@ async def sign_in(request: Request) -> Response:
 
     remote = request.client.host if request.client else ""
     with request.app.state.sessionmaker() as session:
-        outcome = service.login(session, request.app.state.settings, data.username, data.password, remote, kind="web")
+        outcome = service.login(
+            session, request.app.state.settings, data.username, data.password, remote, kind="web", fresh_session=True
+        )
         session.commit()  # the attempt is journaled whether or not it succeeded
     if isinstance(outcome, service.LoginRefused):
         if isinstance(outcome.error, TooManyRequests):
