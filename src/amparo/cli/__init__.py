@@ -6,6 +6,7 @@ one clear message on stderr with exit status 2 (usage or input) or 1 (data); nev
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -65,7 +66,17 @@ def main() -> None:
     except click.exceptions.ClickException as exc:  # usage errors: exit status 2
         exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         typer.echo("Aborted.", err=True)
+        sys.exit(1)
+    except Exception as exc:
+        # A bug or a broken installation: one line a person can report; the traceback on request.
+        if os.environ.get("AMPARO_DEBUG") == "1":
+            raise
+        typer.echo(
+            f"Unexpected error: {type(exc).__name__}: {exc}. Nothing more was done. "
+            "Run again with AMPARO_DEBUG=1 to see the traceback, and report it.",
+            err=True,
+        )
         sys.exit(1)
     sys.exit(result if isinstance(result, int) else 0)
