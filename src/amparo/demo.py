@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import yaml
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -57,10 +58,34 @@ def _username(role: Role, n: int = 0) -> str:
     return f"{role.value.replace('_', '-')}{suffix}@demo.amparo.example"
 
 
+#: A practice copy of the programme whose window is open, so a person trying the demo can file today.
+PRACTICE_PROGRAMME = "demo-practice-open-window"
+PRACTICE_WINDOW = {"opens": "2025-01-01", "closes": "2030-12-31"}
+
+
+def practice_copy(document: str) -> str:
+    """The shipped programme with another id, a title and summary that say what it is, and a window
+    open from 2025 to 2030. Fixed dates keep it one immutable version, so re-running the demo is safe."""
+    data = yaml.safe_load(document)
+    data["id"] = PRACTICE_PROGRAMME
+    data["version"] = 1
+    data.pop("effective_from", None)
+    data["title"] = f"Demo practice copy (window open until {PRACTICE_WINDOW['closes']}): {data['title']}"
+    data["summary"] = (
+        "A copy of the programme below for trying Amparo: same rules, but its application window is "
+        f"open from {PRACTICE_WINDOW['opens']} to {PRACTICE_WINDOW['closes']}. It is not a real programme. "
+        + (data.get("summary") or "")
+    )
+    data["window"] = {**data.get("window", {}), **PRACTICE_WINDOW}
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
 def publish(session: Session) -> None:
-    """Publish the shipped programme in the demo jurisdiction (again: kept as it is). Flushes."""
-    path = next(p for p in example_paths() if p.stem == DEMO_PROGRAMME)
-    regularization.publish_programme(session, None, path.read_text(encoding="utf-8"), purpose="demo seed")
+    """Publish the shipped programme and its practice copy in the demo jurisdiction (again: kept as
+    they are). Flushes."""
+    document = next(p for p in example_paths() if p.stem == DEMO_PROGRAMME).read_text(encoding="utf-8")
+    regularization.publish_programme(session, None, document, purpose="demo seed")
+    regularization.publish_programme(session, None, practice_copy(document), purpose="demo seed")
 
 
 def seed(session: Session, settings: Settings, password: str | None = None) -> list[DemoLogin]:

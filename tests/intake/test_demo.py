@@ -41,14 +41,14 @@ def test_demo_seeds_every_role_and_synthetic_applicants_and_a_rerun_adds_nothing
     # Each outcome of the pre-assessment occurs among the synthetic applicants.
     assert set(summary.overall) == {"likely_eligible", "incomplete", "not_eligible"}
     with session_scope(read_only(fresh_engine)) as session:
-        programme = session.scalars(select(ProgrammeVersion)).one()
+        programmes = {(p.programme_id, p.jurisdiction_code) for p in session.scalars(select(ProgrammeVersion))}
         applicant_users = session.scalars(select(User).where(User.role == "applicant").order_by(User.username)).all()
         linked_cases = session.scalar(select(func.count()).select_from(Case).where(Case.person_id.in_([u.person_id for u in applicant_users])))
         names = session.scalars(select(Person.given_names)).all()
         certificates = session.scalar(select(func.count()).select_from(Certificate))
         applications = session.scalar(select(func.count()).select_from(Application))
         consular = session.scalars(select(User).where(User.role == "consular_officer")).one()
-    assert (programme.programme_id, programme.jurisdiction_code) == ("col-etpv-2021", "COL")
+    assert programmes == {("col-etpv-2021", "COL"), (demo.PRACTICE_PROGRAMME, "COL")}
     assert len(applicant_users) == 4 and linked_cases == 4
     assert all(verify_password(u.password_hash, "demo-password-123") for u in applicant_users)
     assert consular.consular_state == "VEN"
@@ -62,3 +62,20 @@ def test_demo_seeds_every_role_and_synthetic_applicants_and_a_rerun_adds_nothing
     assert (rerun.filed, rerun.already_imported) == (0, 60)
     assert counts(fresh_engine) == before
     assert {login.password for login in again} == {"another-password-456"}
+
+
+def test_the_practice_copy_keeps_the_rules_and_is_open_today():
+    """Someone trying the demo can file today, under the same rules as the real programme."""
+    import datetime as dt
+
+    from amparo.programmes import example_paths, load_example, parse_programme
+
+    original = load_example(demo.DEMO_PROGRAMME)
+    text = next(p for p in example_paths() if p.stem == demo.DEMO_PROGRAMME).read_text(encoding="utf-8")
+    copy = parse_programme(demo.practice_copy(text), "practice copy")
+    assert copy.id == demo.PRACTICE_PROGRAMME and copy.id != original.id
+    assert "not a real programme" in copy.summary and copy.title.startswith("Demo practice copy")
+    for part in ("jurisdiction", "eligibility", "filing", "employer", "family", "fee", "permit", "legal_basis"):
+        assert getattr(copy, part) == getattr(original, part), part
+    assert copy.window.opens <= dt.date.today() <= copy.window.closes
+    assert not (original.window.opens <= dt.date.today() <= original.window.closes)

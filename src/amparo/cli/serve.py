@@ -66,7 +66,7 @@ def demo(
     from amparo.db.engine import make_engine
     from amparo.db.migrations import upgrade
     from amparo.db.session import session_scope
-    from amparo.demo import DEMO_JURISDICTION, DEMO_PROGRAMME, applicant_logins, seed, seed_applicants
+    from amparo.demo import DEMO_JURISDICTION, DEMO_PROGRAMME, PRACTICE_PROGRAMME, applicant_logins, seed, seed_applicants
 
     settings = get_settings()
     if settings.environment == "production":
@@ -99,7 +99,8 @@ def demo(
     console.print(table)
     console.print(f"Database: {url}")
     console.print("The programme's window closed on 2022-05-28: the applicants were filed by field intake on days of the window; "
-                  "a new filing today is refused with window_closed, as the programme says.")
+                  "a new filing under it today is refused with window_closed, as the programme says. To try filing, use "
+                  f"the practice copy '{PRACTICE_PROGRAMME}' (same rules, window open until 2030).")
     if no_serve:
         return
     console.print(f"Serving on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs) — Ctrl+C stops.")
