@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 from amparo.web.assets import STATIC_DIR, STATIC_PREFIX, VersionedStaticFiles
 from amparo.web.errors import render_error_page
@@ -41,6 +41,12 @@ PAGE_MODULES: tuple[str, ...] = (
 )
 
 
+def _sign_in_first(request: Request, _exc: Exception) -> Response:
+    from amparo.web.views.account import sign_in_redirect
+
+    return sign_in_redirect(request)
+
+
 def install(app: FastAPI) -> None:
     """Add the web interface to `app` (which must have `app.state.settings`)."""
     environment = getattr(app.state.settings, "environment", "production")
@@ -48,6 +54,10 @@ def install(app: FastAPI) -> None:
     for module_name in PAGE_MODULES:
         app.include_router(importlib.import_module(module_name).router)
     app.state.html_error_renderer = render_error_page
+    # Pages behind sign-in raise this (views._pages.signed_in); the answer is the sign-in page.
+    from amparo.web.views._pages import SignInRequired
+
+    app.add_exception_handler(SignInRequired, _sign_in_first)
     # Added last, so they run first: the language is chosen before anything renders, and the
     # headers land on every response, the API's included.
     app.add_middleware(LocaleMiddleware, secure_cookie=environment != "development")

@@ -1,11 +1,7 @@
 """Who is signed in: the session cookie resolved to an `Actor`, for pages behind sign-in.
 
-A page that needs a signed-in person does::
-
-    with request.app.state.sessionmaker() as db:
-        actor = current_user(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
+A page that needs a signed-in person calls `amparo.web.views._pages.signed_in(request, db, *roles)`,
+which builds on `current_user` and sends anyone not signed in to the sign-in page.
 
 Checking the token is the auth package's job (`amparo.auth.service.authenticate`); this module only
 reads the cookie and remembers the result on `request.state` for the layout ("Sign out", the

@@ -40,6 +40,20 @@ def require_role(actor: Actor, *roles: Role) -> None:
         raise Forbidden(_("This page is not for your account. You are signed in as “{username}”.", username=actor.username))
 
 
-def signed_in(request: Request, db: Session) -> Actor | None:
-    """The signed-in actor, or None (the view then answers `sign_in_redirect(request)`)."""
-    return current_user(request, db)
+class SignInRequired(Exception):
+    """Nobody is signed in: `amparo.web.install` answers with the sign-in page, coming back here after."""
+
+
+def signed_in(request: Request, db: Session, *roles: Role) -> Actor:
+    """The signed-in actor, refused (`require_role`) unless their role is one of `roles` when given.
+
+    Raises:
+        SignInRequired: no valid session; the person is sent to sign in and brought back.
+        Forbidden: the page is not for the person's role.
+    """
+    actor = current_user(request, db)
+    if actor is None:
+        raise SignInRequired
+    if roles:
+        require_role(actor, *roles)
+    return actor

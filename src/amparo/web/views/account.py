@@ -37,7 +37,8 @@ class SignInForm(WebForm):
 def sign_in_redirect(request: Request) -> RedirectResponse:
     """Send a person who is not signed in to the sign-in page, to come back here afterwards.
 
-    For page views that need a signed-in person: `return sign_in_redirect(request)`.
+    Page views do not call it: `_pages.signed_in` raises `SignInRequired`, which `amparo.web.install`
+    answers with this redirect.
     """
     back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/sign-in?{urlencode({'next': back})}", status_code=303)

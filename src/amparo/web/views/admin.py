@@ -23,8 +23,7 @@ from amparo.web.forms import WebForm, blank_form, read_form
 from amparo.web.i18n import N_, _
 from amparo.web.routing import web_router
 from amparo.web.templating import render
-from amparo.web.views._pages import database, require_role, signed_in
-from amparo.web.views.account import sign_in_redirect
+from amparo.web.views._pages import database, signed_in
 
 router = web_router()
 MAX_DOCUMENT = 200_000
@@ -57,10 +56,7 @@ def programmes_page(request: Request) -> Response:
     from amparo.regularization import service
 
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, Role.PROGRAMME_ADMIN)
+        actor = signed_in(request, db, Role.PROGRAMME_ADMIN)
         published = service.list_programmes(db, actor.jurisdiction)
     return render(request, "admin/programmes.html", {"form": blank_form(ProgrammeForm), "published": published, "errors": [], "report": None})
 
@@ -86,10 +82,7 @@ async def upload(request: Request) -> Response:
     elif data is not None and not text:
         form.add_error("document", _("Paste the programme document or choose its file."))
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, Role.PROGRAMME_ADMIN)
+        actor = signed_in(request, db, Role.PROGRAMME_ADMIN)
         published = service.list_programmes(db, actor.jurisdiction)
         errors: list[dict[str, Any]] = []
         report = None

@@ -28,8 +28,7 @@ from amparo.web.templating import render
 from amparo.web.timeline import build as build_timeline, status_label
 from amparo.web.views import case_parts
 from amparo.web.views.applicant_filing import EvidenceForm, evidence_options
-from amparo.web.views._pages import database, require_role, signed_in
-from amparo.web.views.account import sign_in_redirect
+from amparo.web.views._pages import database, signed_in
 
 router = web_router()
 PURPOSE = "the applicant follows their own case"
@@ -171,10 +170,7 @@ def _attach(form: Any, error: AmparoError) -> None:
 def my_cases(request: Request) -> Response:
     """The signed-in applicant's cases, newest first, with their status in plain words."""
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, Role.APPLICANT)
+        actor = signed_in(request, db, Role.APPLICANT)
         page = cases.list_cases(db, actor, {}, limit=100, purpose=PURPOSE)
         rows = [{"number": c.number, "status": status_label(c.status), "opened": c.created_at.date(), "deadline": c.deadline} for c in page.items]
         db.commit()
@@ -185,10 +181,7 @@ def my_cases(request: Request) -> Response:
 def my_case(request: Request, number: str) -> Response:
     """One case: status, decision and how to appeal, the pre-assessment, evidence and the timeline."""
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, Role.APPLICANT)
+        actor = signed_in(request, db, Role.APPLICANT)
         context = _case_context(db, actor, number)
         db.commit()
     return render(request, "applicant/case.html", context)
@@ -222,10 +215,7 @@ async def provide_information(request: Request, number: str) -> Response:
     """Answer the open request for information (a `provide_information` action in the journal)."""
     data, form = await read_form(request, InformationForm)
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, Role.APPLICANT)
+        actor = signed_in(request, db, Role.APPLICANT)
         if data is not None:
             case = cases.get_case(db, actor, number, purpose=PURPOSE)
             try:
@@ -249,10 +239,7 @@ async def appeal(request: Request, number: str) -> Response:
     """File an appeal against a refusal (the regularization flow checks the appeal period)."""
     data, form = await read_form(request, AppealForm)
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, Role.APPLICANT)
+        actor = signed_in(request, db, Role.APPLICANT)
         status = 422
         if data is not None:
             case = cases.get_case(db, actor, number, purpose=PURPOSE)

@@ -24,8 +24,7 @@ from amparo.web.forms import FormState, WebForm, blank_form, read_form
 from amparo.web.i18n import N_, _
 from amparo.web.routing import web_router
 from amparo.web.templating import render
-from amparo.web.views._pages import database, require_role, signed_in
-from amparo.web.views.account import sign_in_redirect
+from amparo.web.views._pages import database, signed_in
 from amparo.web.views.programmes import EVIDENCE_LABELS, IDENTITY_LABELS
 
 router = web_router()
@@ -103,10 +102,7 @@ def _refusal_to_field(form: FormState, error: AmparoError, fields: dict[str, str
 def apply_page(request: Request) -> Response:
     """The application form, with the programmes open today in the person's country."""
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, Role.APPLICANT)
+        actor = signed_in(request, db, Role.APPLICANT)
         options = _programme_options(db, actor.jurisdiction)
     return render(request, "applicant/apply.html", _apply_context(blank_form(ApplyForm), options))
 
@@ -122,10 +118,7 @@ async def apply(request: Request) -> Response:
     upload = _upload(await request.form(), "evidence_file")
     settings = request.app.state.settings
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, Role.APPLICANT)
+        actor = signed_in(request, db, Role.APPLICANT)
         options = _programme_options(db, actor.jurisdiction)
         if data is not None and upload is not None and (data.evidence_kind is None or data.evidence_dated is None):
             form.add_error("evidence_dated", _("Say what the document is and the date written on it."))
@@ -169,10 +162,7 @@ async def add_evidence(request: Request, number: str) -> Response:
     upload = _upload(await request.form(), "file")
     settings = request.app.state.settings
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, Role.APPLICANT)
+        actor = signed_in(request, db, Role.APPLICANT)
         if upload is None:
             form.add_error("file", _("Choose a file: a PDF, JPEG or PNG."))
         status = 422
@@ -203,8 +193,6 @@ def certificate(request: Request, number: str) -> Response:
 
     with database(request) as db:
         actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
         row, pdf = flows.certificate_pdf(db, request.app.state.settings, actor, number, purpose="the applicant downloads their certificate")
         db.commit()
     filename = f"amparo-certificate-{number}.pdf"
@@ -219,10 +207,7 @@ async def invite(request: Request, number: str) -> Response:
     data, form = await read_form(request, InviteForm)
     settings = request.app.state.settings
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, Role.APPLICANT)
+        actor = signed_in(request, db, Role.APPLICANT)
         status = 422
         if data is not None:
             from amparo.regularization import invitations
@@ -248,10 +233,7 @@ async def invite(request: Request, number: str) -> Response:
 def invite_page(request: Request, number: str) -> Response:
     """The invitation form."""
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, Role.APPLICANT)
+        actor = signed_in(request, db, Role.APPLICANT)
         number = cases.get_case(db, actor, number, purpose=PURPOSE).number  # 404 for a case that is not theirs
         db.commit()
     return render(request, "applicant/invite.html", {"number": number, "form": blank_form(InviteForm)})

@@ -24,8 +24,7 @@ from amparo.cases import service as cases
 from amparo.people import service as people
 from amparo.web.routing import web_router
 from amparo.web.templating import render
-from amparo.web.views._pages import database, require_role, signed_in
-from amparo.web.views.account import sign_in_redirect
+from amparo.web.views._pages import database, signed_in
 
 router = web_router()
 PURPOSE = "the person downloads everything held on them"
@@ -116,19 +115,13 @@ def to_csv(export: dict[str, Any]) -> str:
 def my_data_page(request: Request) -> Response:
     """What the download contains, and the two links."""
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, Role.APPLICANT)
+        actor = signed_in(request, db, Role.APPLICANT)
     return render(request, "applicant/data.html", {})
 
 
 def _download(request: Request, fmt: str) -> Response:
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, Role.APPLICANT)
+        actor = signed_in(request, db, Role.APPLICANT)
         export = collect(db, actor, request.state.user)
         db.commit()
     stamp = datetime.date.today().isoformat()

@@ -28,8 +28,7 @@ from amparo.web.routing import web_router
 from amparo.web.templating import render
 from amparo.web.timeline import STATUS_LABELS, build as build_timeline, status_label
 from amparo.web.views import case_parts, safeguards_panel
-from amparo.web.views._pages import database, require_role, signed_in
-from amparo.web.views.account import sign_in_redirect
+from amparo.web.views._pages import database, signed_in
 from amparo.web.views.applicant_filing import evidence_options
 
 router = web_router()
@@ -115,10 +114,7 @@ def _queue_rows(db: Any, actor: Any, filters: QueueFilters) -> tuple[list[dict[s
 def queue_page(request: Request) -> Response:
     """The queue with its filter form; invalid filters come back beside their field."""
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, *STAFF)
+        actor = signed_in(request, db, *STAFF)
         filters, form = validate_form(QueueFilters, request.query_params)
         rows: list[dict[str, Any]] = []
         next_cursor = None
@@ -179,10 +175,7 @@ def case_context(db: Any, actor: Any, number: str, *, decision_form: FormState |
 def case_page(request: Request, number: str) -> Response:
     """The case page for staff."""
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, *STAFF)
+        actor = signed_in(request, db, *STAFF)
         context = case_context(db, actor, number)
         db.commit()
     return render(request, "staff/case.html", context)
@@ -205,10 +198,7 @@ async def decide(request: Request, number: str) -> Response:
     data, form = await read_form(request, DecisionForm)
     settings = request.app.state.settings
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, *STAFF)
+        actor = signed_in(request, db, *STAFF)
         status, evaluation = 422, None
         if data is not None:
             body = _decision_body(data)
@@ -246,10 +236,7 @@ async def request_information(request: Request, number: str) -> Response:
 
     data, form = await read_form(request, RequestInformationForm)
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, *STAFF)
+        actor = signed_in(request, db, *STAFF)
         status = 422
         if data is not None:
             try:

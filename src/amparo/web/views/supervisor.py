@@ -25,8 +25,7 @@ from amparo.web.routing import web_router
 from amparo.web.templating import render
 from amparo.web.timeline import build as build_timeline, status_label
 from amparo.web.views import safeguards_panel
-from amparo.web.views._pages import database, require_role, signed_in
-from amparo.web.views.account import sign_in_redirect
+from amparo.web.views._pages import database, signed_in
 
 router = web_router()
 PURPOSE = "supervisor reviews a proposed refusal"
@@ -49,10 +48,7 @@ def signoff_queue(request: Request) -> Response:
     from amparo.regularization import flows
 
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, Role.SUPERVISOR)
+        actor = signed_in(request, db, Role.SUPERVISOR)
         proposed = flows.queue(db, actor, "supervisor reviews refusals awaiting sign-off", status=["refusal_proposed"], limit=100)
         unassigned = [i for i in flows.queue(db, actor, "supervisor assigns cases", status=["open"], limit=100).items if i.assigned_user_id is None]
         db.commit()
@@ -86,10 +82,7 @@ def _proposal_context(db: Any, actor: Any, number: str, form: Any = None) -> dic
 def proposal_page(request: Request, number: str) -> Response:
     """One proposed refusal: its reasons, how to appeal, the safeguards evaluation it was recorded with."""
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, Role.SUPERVISOR)
+        actor = signed_in(request, db, Role.SUPERVISOR)
         context = _proposal_context(db, actor, number)
         db.commit()
     return render(request, "supervisor/case.html", context)
@@ -102,10 +95,7 @@ async def sign_off(request: Request, number: str) -> Response:
 
     data, form = await read_form(request, SignOffForm)
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, Role.SUPERVISOR)
+        actor = signed_in(request, db, Role.SUPERVISOR)
         status = 422
         if data is not None:
             try:
@@ -131,10 +121,7 @@ async def assign(request: Request, number: str) -> Response:
 
     data, form = await read_form(request, AssignForm)
     with database(request) as db:
-        actor = signed_in(request, db)
-        if actor is None:
-            return sign_in_redirect(request)
-        require_role(actor, Role.SUPERVISOR)
+        actor = signed_in(request, db, Role.SUPERVISOR)
         if data is not None:
             user = users.get_user_by_username(db, data.username)
             try:
