@@ -18,12 +18,13 @@ from amparo.config import Settings
 TEST_SECRET = "web-tests-secret-key-that-is-long-enough-0123456789"
 
 
-def build_app(settings: Settings, database: Path) -> FastAPI:
-    """The application under test on a fresh SQLite file, migrated as in production."""
+def build_app(settings: Settings, database: Path | str) -> FastAPI:
+    """The application under test on a fresh database (a SQLite file's path, or a database URL),
+    migrated as in production."""
     from amparo.db.engine import make_engine
     from amparo.db.migrations import upgrade
 
-    engine = make_engine(f"sqlite:///{database}")
+    engine = make_engine(database if isinstance(database, str) else f"sqlite:///{database}")
     upgrade(engine)
     from amparo.api.app import create_app
 

@@ -55,15 +55,17 @@ appeal_period_days: 15
 """
 
 
-def make_app(folder: Path) -> FastAPI:
-    """A fresh app and database with the programme published and staff accounts for ARG."""
-    app = build_app(Settings(environment="development", secret_key=TEST_SECRET, data_dir=folder, registrations_per_address=1000), folder / "web.db")
+def make_app(folder: Path, database_url: str | None = None, programme: str = PROGRAMME) -> FastAPI:
+    """A fresh app and database with the programme published and staff accounts for ARG (on a SQLite
+    file in `folder`, or on `database_url`)."""
+    settings = Settings(environment="development", secret_key=TEST_SECRET, data_dir=folder, registrations_per_address=1000)
+    app = build_app(settings, database_url or folder / "web.db")
     from amparo.auth import repository as users
     from amparo.auth.policy import Role
     from amparo.regularization import service
 
     with app.state.sessionmaker() as db:
-        service.publish_programme(db, None, PROGRAMME)
+        service.publish_programme(db, None, programme)
         for username, role in (("caseworker@arg.example", Role.CASEWORKER), ("supervisor@arg.example", Role.SUPERVISOR),
                                ("supervisor2@arg.example", Role.SUPERVISOR), ("admin@arg.example", Role.PROGRAMME_ADMIN)):
             users.create_user(db, username, PASSWORD, role, "ARG")

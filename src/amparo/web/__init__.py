@@ -33,6 +33,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "amparo.web.views.verify",
     "amparo.web.views.applicant",
     "amparo.web.views.applicant_filing",
+    "amparo.web.views.applicant_drafts",
     "amparo.web.views.data_export",
     "amparo.web.views.staff",
     "amparo.web.views.supervisor",

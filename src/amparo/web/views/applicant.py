@@ -27,6 +27,7 @@ from amparo.web.routing import web_router
 from amparo.web.templating import render
 from amparo.web.timeline import build as build_timeline, status_label
 from amparo.web.views import case_parts
+from amparo.web.views.applicant_drafts import draft_rows
 from amparo.web.views.applicant_filing import EvidenceForm, evidence_options
 from amparo.web.views._pages import database, signed_in
 
@@ -173,8 +174,9 @@ def my_cases(request: Request) -> Response:
         actor = signed_in(request, db, Role.APPLICANT)
         page = cases.list_cases(db, actor, {}, limit=100, purpose=PURPOSE)
         rows = [{"number": c.number, "status": status_label(c.status), "opened": c.created_at.date(), "deadline": c.deadline} for c in page.items]
+        started = draft_rows(db, actor)
         db.commit()
-    return render(request, "applicant/cases.html", {"cases": rows})
+    return render(request, "applicant/cases.html", {"cases": rows, "drafts": started})
 
 
 @router.get("/my/cases/{number}", name="my_case")

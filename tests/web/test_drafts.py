@@ -1,0 +1,244 @@
+"""Filing step by step: a draft saved and resumed, each step validated with the input kept, only its
+owner reaching it, filing through the regularization flow and the draft gone in the same
+transaction; a draft whose programme closed says so. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tests.db_support import create_database, drop_database
+from tests.web.conftest import parse
+from tests.web.web_support import PROGRAMME, client_for, csrf, make_app, png_bytes, register, sign_in
+
+#: A programme of Argentina whose window closed long ago (drafts for it are made as if started then).
+CLOSED = (
+    PROGRAMME.replace("id: arg-web-2026", "id: arg-closed-2020").replace("opens: 2026-01-01", "opens: 2020-01-01")
+    .replace("closes: 2039-12-31", "closes: 2020-12-31").replace("before: 2026-06-01", "before: 2020-01-01")
+    .replace("title: Web test programme of Argentina", "title: Closed test programme of Argentina")
+)
+
+
+@pytest.fixture(scope="module")
+def app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    folder = tmp_path_factory.mktemp(f"drafts-{backend}")
+    url = create_database(backend, folder)
+    application = make_app(folder, url)
+    from amparo.regularization import service
+
+    with application.state.sessionmaker() as db:
+        service.publish_programme(db, None, CLOSED)
+        db.commit()
+    yield application
+    application.state.sessionmaker.kw["bind"].dispose()
+    drop_database(url)
+
+
+@pytest.fixture
+def applicant(app: FastAPI) -> Iterator[TestClient]:
+    with client_for(app) as client:
+        client.username = register(client)  # type: ignore[attr-defined]
+        yield client
+
+
+def _start(client: TestClient, programme: str = "arg-web-2026") -> str:
+    """Start a draft through the pages; returns its address without the step."""
+    page = client.get("/my/drafts/new")
+    assert page.status_code == 200
+    response = client.post("/my/drafts", data={"programme_id": programme, "csrf_token": csrf(page.text)}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    assert location.endswith("/about")
+    return location.rsplit("/", 1)[0]
+
+
+def _step(client: TestClient, draft: str, step: str, action: str = "continue", **fields: str):
+    page = client.get(f"{draft}/{step}")
+    assert page.status_code == 200, page.text
+    return client.post(f"{draft}/{step}", data={**fields, "action": action, "csrf_token": csrf(page.text)}, follow_redirects=False)
+
+
+def _draft_row(app: FastAPI, draft: str):
+    from amparo.regularization.drafts import ApplicationDraft
+
+    with app.state.sessionmaker() as db:
+        return db.get(ApplicationDraft, draft.rsplit("/", 1)[1])
+
+
+def test_saved_after_step_two_the_draft_shows_on_the_start_page_and_resumes_at_step_three(app: FastAPI, applicant) -> None:
+    draft = _start(applicant)
+    done = _step(applicant, draft, "about", identity_kind="passport", identity_expires_on="2031-01-01", declares_no_record="true")
+    assert done.status_code == 303 and done.headers["location"] == f"{draft}/residence"
+    saved = _step(applicant, draft, "residence", action="save", arrived_on="2024-03-10")
+    assert saved.status_code == 303 and saved.headers["location"] == "/my/cases"
+
+    start = parse(applicant.get("/my/cases").text)
+    card = start.xpath("//section[@aria-labelledby='drafts-title']//li")
+    assert len(card) == 1
+    assert "Web test programme of Argentina" in card[0].text_content()
+    assert "At step 3 of 5: Work or studies" in " ".join(card[0].text_content().split())
+    resume = start.xpath("//section[@aria-labelledby='drafts-title']//a/@href")[0]
+    assert applicant.get(resume, follow_redirects=False).headers["location"] == f"{draft}/work"
+    # What was saved comes back in the forms.
+    assert parse(applicant.get(f"{draft}/residence").text).xpath("//input[@id='arrived_on']/@value") == ["2024-03-10"]
+    about = parse(applicant.get(f"{draft}/about").text)
+    assert about.xpath("//select[@id='identity_kind']/option[@selected]/@value") == ["passport"]
+    assert about.xpath("//input[@id='declares_no_record']/@checked")
+
+
+def test_a_wrong_date_comes_back_beside_its_field_with_the_input_kept_and_nothing_saved(app: FastAPI, applicant) -> None:
+    draft = _start(applicant)
+    future = (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
+    for value, words in (("15/03/2019", "year-month-day"), (future, "in the future")):
+        response = _step(applicant, draft, "residence", arrived_on=value)
+        assert response.status_code == 422
+        tree = parse(response.text)
+        assert tree.xpath("//input[@id='arrived_on']/@aria-invalid") == ["true"]
+        assert tree.xpath("//input[@id='arrived_on']/@value") == [value]
+        assert words in tree.xpath("string(//p[@id='arrived_on-error'])")
+        assert tree.xpath("//div[@class='error-summary']//a/@href") == ["#arrived_on"]
+    assert _draft_row(app, draft).answers == {}
+    # A document needs its kind and its date together.
+    response = _step(applicant, draft, "evidence", evidence_kind="rental_contract")
+    assert response.status_code == 422
+    assert "date written on the document" in parse(response.text).xpath("string(//p[@id='evidence_dated-error'])")
+    assert parse(response.text).xpath("//select[@id='evidence_kind']/option[@selected]/@value") == ["rental_contract"]
+    response = _step(applicant, draft, "work", evidence_kind="a_forged_kind", evidence_dated="2024-01-01")
+    assert response.status_code == 422
+    assert _draft_row(app, draft).answers == {}
+
+
+def test_starting_the_same_programme_again_resumes_the_open_draft(app: FastAPI, applicant) -> None:
+    first = _start(applicant)
+    _step(applicant, first, "about", identity_kind="passport")
+    page = applicant.get("/my/drafts/new")
+    again = applicant.post("/my/drafts", data={"programme_id": "arg-web-2026", "csrf_token": csrf(page.text)}, follow_redirects=False)
+    assert again.headers["location"] == f"{first}/residence"
+    assert len(parse(applicant.get("/my/cases").text).xpath("//section[@aria-labelledby='drafts-title']//li")) == 1
+
+
+def test_only_the_owner_reaches_a_draft_and_every_access_is_journaled(app: FastAPI, applicant) -> None:
+    from amparo.audit.models import AuditEntry
+
+    draft = _start(applicant)
+    _step(applicant, draft, "residence", arrived_on="2024-03-10")
+    with client_for(app) as other:
+        register(other)
+        for step in ("", "/about", "/residence", "/review"):
+            assert other.get(f"{draft}{step}", follow_redirects=False).status_code == 404
+        token = csrf(other.get("/my/drafts/new").text)
+        assert other.post(f"{draft}/residence", data={"arrived_on": "2020-01-01", "action": "continue", "csrf_token": token}).status_code == 404
+        assert other.post(f"{draft}/review", data={"action": "file", "csrf_token": token}).status_code == 404
+        assert other.post(f"{draft}/discard", data={"csrf_token": token}).status_code == 404
+        assert "Web test programme" not in other.get("/my/cases").text
+    with client_for(app) as staff:
+        sign_in(staff, "caseworker@arg.example")
+        assert staff.get(f"{draft}/about").status_code == 403
+    assert _draft_row(app, draft).answers == {"residence": {"arrived_on": "2024-03-10"}}
+    draft_id = draft.rsplit("/", 1)[1]
+    with app.state.sessionmaker() as db:
+        entries = db.scalars(select(AuditEntry).where(AuditEntry.object_type == "application_draft", AuditEntry.object_id == draft_id)).all()
+    actions = {e.action for e in entries}
+    assert {"application_draft:read", "application_draft:write"} <= actions
+    assert all(e.purpose == "the applicant fills in their application" and e.username == applicant.username for e in entries)
+
+
+def test_filing_the_draft_creates_the_case_with_its_evidence_and_deletes_the_draft(app: FastAPI, applicant) -> None:
+    from amparo.regularization.drafts import ApplicationDraft
+
+    draft = _start(applicant)
+    _step(applicant, draft, "about", identity_kind="passport", identity_expires_on="2031-01-01", declares_no_record="true")
+    _step(applicant, draft, "residence", arrived_on="2024-03-10")
+    _step(applicant, draft, "work", evidence_kind="employment_record", evidence_dated="2024-06-01", description="Bakery")
+    moved = _step(applicant, draft, "evidence", evidence_kind="rental_contract", evidence_dated="2025-02-01")
+    assert moved.headers["location"] == f"{draft}/review"
+    review = applicant.get(f"{draft}/review")
+    tree = parse(review.text)
+    answers = " ".join(tree.xpath("string(//dl[@class='answers'])").split())
+    assert "Passport" in answers and "A rental contract" in answers and "Bakery" in answers
+    filed = applicant.post(f"{draft}/review", data={"action": "file", "csrf_token": csrf(review.text)},
+                           files={"evidence_file": ("contrato.png", png_bytes(), "image/png")}, follow_redirects=False)
+    assert filed.status_code == 303, filed.text
+    number = filed.headers["location"].rsplit("/", 1)[1]
+    case = parse(applicant.get(f"/my/cases/{number}").text)
+    steps = [t.strip() for t in case.xpath("//ol[@class='timeline']/li/p[@class='timeline-what']/text()")]
+    assert steps == ["Case opened", "Application filed", "Evidence added"]
+    assert case.xpath("//table[@class='data']//td[contains(., 'contrato.png')]")
+    draft_id = draft.rsplit("/", 1)[1]
+    with app.state.sessionmaker() as db:
+        assert db.scalar(select(func.count()).select_from(ApplicationDraft).where(ApplicationDraft.id == draft_id)) == 0
+        from amparo.regularization import repository
+        from amparo.cases.models import Case
+
+        row = repository.application(db, db.scalars(select(Case.id).where(Case.number == number)).one())
+        assert [e["kind"] for e in row.declared_evidence] == ["employment_record", "rental_contract"]
+        assert row.applicant["identity_document"]["kind"] == "passport" and row.applicant["arrived_on"] == "2024-03-10"
+    assert applicant.get(draft + "/review").status_code == 404
+    assert "drafts-title" not in applicant.get("/my/cases").text
+
+
+def test_a_refused_filing_keeps_the_draft(app: FastAPI, applicant) -> None:
+    first = _start(applicant)
+    review = applicant.get(f"{first}/review")
+    assert applicant.post(f"{first}/review", data={"action": "file", "csrf_token": csrf(review.text)}, follow_redirects=False).status_code == 303
+    # A second draft for the same programme is allowed (the first became a case) but cannot be filed twice.
+    second = _start(applicant)
+    review = applicant.get(f"{second}/review")
+    refused = applicant.post(f"{second}/review", data={"action": "file", "csrf_token": csrf(review.text)})
+    assert refused.status_code == 409
+    assert "already have an application pending" in parse(refused.text).xpath("string(//p[@id='action-error'])")
+    assert _draft_row(app, second) is not None
+
+
+def test_a_draft_for_a_closed_window_says_so_on_submit_and_is_kept(app: FastAPI, applicant) -> None:
+    from amparo.auth import repository as users
+    from amparo.regularization import drafts
+
+    with app.state.sessionmaker() as db:
+        actor = users.actor_for(users.get_user_by_username(db, applicant.username))
+        draft, _created = drafts.start(db, actor, "arg-closed-2020", "test set-up: a draft started while the window was open",
+                                       on=datetime.date(2020, 6, 1))
+        draft_id = draft.id
+        db.commit()
+    # It can no longer be started today.
+    page = applicant.get("/my/drafts/new")
+    assert "arg-closed-2020" not in page.text
+    refused = applicant.post("/my/drafts", data={"programme_id": "arg-closed-2020", "csrf_token": csrf(page.text)})
+    assert refused.status_code == 422 and "not open for applications today" in refused.text
+    review = applicant.get(f"/my/drafts/{draft_id}/review")
+    warning = " ".join(parse(review.text).xpath("string(//p[@class='warning'])").split())
+    assert "no longer open for applications" in warning and "2020" in warning
+    response = applicant.post(f"/my/drafts/{draft_id}/review", data={"action": "file", "csrf_token": csrf(review.text)})
+    assert response.status_code == 422
+    assert "no longer open for applications" in parse(response.text).xpath("string(//p[@id='action-error'])")
+    assert _draft_row(app, f"/my/drafts/{draft_id}") is not None
+
+
+def test_a_draft_can_be_deleted_by_its_owner(app: FastAPI, applicant) -> None:
+    draft = _start(applicant)
+    review = applicant.get(f"{draft}/review")
+    deleted = applicant.post(f"{draft}/discard", data={"csrf_token": csrf(review.text)}, follow_redirects=False)
+    assert deleted.status_code == 303
+    assert _draft_row(app, draft) is None
+    assert applicant.get(f"{draft}/about").status_code == 404
+
+
+def test_draft_pages_label_every_field_and_mark_the_current_step(app: FastAPI, applicant) -> None:
+    draft = _start(applicant)
+    for index, step in enumerate(("about", "residence", "work", "evidence", "review"), start=1):
+        tree = parse(applicant.get(f"{draft}/{step}").text)
+        labelled = {label.get("for") for label in tree.iter("label")}
+        for control in tree.xpath("//input[not(@type='hidden') and not(@type='submit')] | //select | //textarea"):
+            assert control.get("id") in labelled, f"{step}: {control.get('name')} has no label"
+        assert re.match(rf"Step {index} of 5", tree.xpath("string(//h1)"))
+        assert len(tree.xpath("//ol[@class='steps']/li[@aria-current='step']")) == 1
+        assert tree.xpath("//button[@value='save']")
+    arabic = applicant.get(f"{draft}/about?lang=ar")
+    assert parse(arabic.text).xpath("//html/@dir") == ["rtl"]
