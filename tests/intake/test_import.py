@@ -21,8 +21,8 @@ from intake_support import PROGRAMME, counts, intake_keys, published, report_lin
 ROWS: list[tuple[dict[str, str], str | None]] = [
     (row(row_id="F-1"), None),
     # The window of col-etpv-2021 is 2021-05-05 to 2022-05-28: the day before, the day of, each end.
-    # The service answers the day before with "no version in force" and no field (see the report).
-    (row(row_id="F-2", filed_on="2021-05-04", consent_given_on="2021-05-04"), "row"),
+    # The day before is also before the programme's first version takes effect: window_closed too.
+    (row(row_id="F-2", filed_on="2021-05-04", consent_given_on="2021-05-04"), "programme_id"),
     (row(row_id="F-3", filed_on="2021-05-05", consent_given_on="2021-05-05"), None),
     (row(row_id="F-4", filed_on="2022-05-28", consent_given_on="2022-05-28"), None),
     (row(row_id="F-5", filed_on="2022-05-29", consent_given_on="2022-05-29"), "programme_id"),
@@ -90,21 +90,23 @@ def test_the_same_file_twice_creates_nothing_new_and_says_already_imported(publi
 
 
 def test_a_crash_in_batch_k_keeps_earlier_batches_and_a_rerun_completes_without_duplicates(published, settings, tmp_path):
-    from amparo.regularization import flows
+    from amparo.regularization import batch
 
     rows = [row(row_id=f"C-{i}", given_names=f"Persona {i}") for i in range(1, 11)]
     path = write(tmp_path / "crash.csv", rows)
     calls = 0
 
-    def failing(*args, **kwargs):
+    def failing(session, *args, **kwargs):
         nonlocal calls
         calls += 1
-        if calls == 8:  # the second row of batch 3 (batches of 3 rows)
+        result = batch.file_applications(session, *args, **kwargs)
+        if calls == 3:  # batch 3 (batches of 3 rows) is written, then the power goes before it commits
+            session.flush()
             raise RuntimeError("power cut at the intake site")
-        return flows.file_application(*args, **kwargs)
+        return result
 
     with pytest.raises(RuntimeError):
-        import_file(published, settings, path, PROGRAMME, batch_size=3, file_application=failing)
+        import_file(published, settings, path, PROGRAMME, batch_size=3, file_applications=failing)
     assert intake_keys(published) == sorted(f"csv:cucuta-terminal:C-{i}" for i in range(1, 7))
 
     rerun = import_file(published, settings, path, PROGRAMME, batch_size=3)

@@ -3,10 +3,14 @@
 Rows are read and validated one at a time and filed in batches, one transaction per batch: a crash
 in batch k leaves batches 1..k-1 committed and batch k not at all, and running the same file again
 files only what is missing, because each application carries its row's intake key (unique in the
-database). Each row is filed by `amparo.regularization.flows.file_application`, the function behind
-`POST /api/v1/applications`, so the programme's window, jurisdiction, evidence and consent rules are
-the API's; a row that breaks one is written to the report with the service's own message and the
-rest of its batch is filed (each row runs in a savepoint).
+database). A batch is filed by `amparo.regularization.batch.file_applications`, which checks each row
+exactly as `POST /api/v1/applications` does (window, jurisdiction, evidence, consent) and writes the
+same rows with one statement per table; a row that breaks a rule is written to the report with the
+service's own message and the rest of its batch is filed.
+
+The operator is recorded: with `operator` (the username of an assisting staff account of the
+programme's jurisdiction) as the filer, consent assistant and actor of the journal and audit entries;
+without it, as the command's login name ("cli:NAME") in the audit entries.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from amparo.audit import service as audit
+from amparo.auth import policy
+from amparo.auth import repository as users
+from amparo.auth.policy import Action as Permission, Actor, RecordFacts
 from amparo.config import Settings
 from amparo.db.compat import utcnow
 from amparo.db.session import session_scope
@@ -33,7 +40,7 @@ from amparo.errors import AmparoError, InvalidInput, NotFound
 from amparo.intake import repository
 from amparo.intake.parse import Context, IntakeRow, Problem, Source, validate
 from amparo.intake.report import Report
-from amparo.regularization import flows
+from amparo.regularization import batch as batches
 from amparo.regularization import service as regularization
 
 #: Rows per transaction. Each batch holds the database write lock (SQLite) or the case-number counter
@@ -44,7 +51,9 @@ MAX_BATCH = 20_000
 
 
 class FilingFunction(Protocol):
-    def __call__(self, session: Session, settings: Settings, actor: Any, data: Any, purpose: str, *, filed_on: dt.date | None = None, intake_key: str | None = None) -> flows.Filed: ...
+    def __call__(
+        self, session: Session, settings: Settings, actor: Actor | None, rows: list[batches.BatchRow], purpose: str, *, operator: str | None = None
+    ) -> batches.BatchResult: ...
 
 
 @dataclass
@@ -94,7 +103,8 @@ def import_file(
     organisation: str | None = None,
     today: dt.date | None = None,
     progress: Callable[[Summary], None] | None = None,
-    file_application: FilingFunction = flows.file_application,
+    file_applications: FilingFunction = batches.file_applications,
+    operator: str | None = None,
 ) -> Summary:
     """Import the intake CSV `path` into programme `programme_id`; commit once per batch.
 
@@ -103,7 +113,8 @@ def import_file(
         consent_text: the wording of the site's printed consent form, for rows without a statement.
         organisation: the assisting organisation's name, recorded on each consent with the site code.
         progress: called after each committed batch with the running summary.
-        file_application: the filing service (a test may wrap it to fail part-way through a file).
+        file_applications: the batch filing service (a test may wrap it to fail part-way through a file).
+        operator: username of the assisting staff member running the import, recorded on every case.
 
     Raises:
         InvalidInput: bad batch size, unknown programme, a file that is not an intake CSV (before
@@ -113,7 +124,7 @@ def import_file(
     return import_rows(
         engine, settings, source, programme_id, label=path.name, report_path=report_path, batch_size=batch_size,
         consent_text=consent_text, organisation=organisation, today=today, progress=progress,
-        file_application=file_application, bytes_read=lambda: source.bytes_read, size=source.size,
+        file_applications=file_applications, bytes_read=lambda: source.bytes_read, size=source.size, operator=operator,
     )
 
 
@@ -130,9 +141,10 @@ def import_rows(
     organisation: str | None = None,
     today: dt.date | None = None,
     progress: Callable[[Summary], None] | None = None,
-    file_application: FilingFunction = flows.file_application,
+    file_applications: FilingFunction = batches.file_applications,
     bytes_read: Callable[[], int] | None = None,
     size: int = 0,
+    operator: str | None = None,
 ) -> Summary:
     """Import rows given as (row number, cells by column) — a file's (`import_file`) or generated ones.
 
@@ -154,6 +166,8 @@ def import_rows(
                 details=[{"field": "programme", "value": programme_id, "expected": "a published programme id"}],
             ) from None
         programme = regularization.programme_of(row)
+        actor = _operator(session, operator, programme.jurisdiction) if operator else None
+    operator_name = f"cli:{_os_user()}"
     ctx = Context(
         programme_id=programme.id, jurisdiction=programme.jurisdiction, today=today or utcnow().date(),
         consent_text=consent_text, organisation=organisation,
@@ -164,7 +178,7 @@ def import_rows(
     with Report(report_path) as report:
         for batch in _batches(iter(rows), batch_size):
             with session_scope(engine) as session:
-                _file_batch(session, settings, batch, ctx, purpose, summary, report, file_application)
+                _file_batch(session, settings, batch, ctx, purpose, summary, report, file_applications, actor, operator_name)
             summary.batches += 1
             summary.bytes_read = bytes_read() if bytes_read else 0
             summary.seconds = time.perf_counter() - started
@@ -174,12 +188,30 @@ def import_rows(
         summary.seconds = time.perf_counter() - started
     with session_scope(engine) as session:
         audit.record(
-            session, None, "intake:import", "intake_file", label[:64], purpose,
+            session, actor, "intake:import", "intake_file", label[:64], purpose,
             {"programme": programme.key, "rows": summary.rows, "filed": summary.filed,
              "already_imported": summary.already_imported, "rejected": summary.rejected},
-            username=f"cli:{_os_user()}",
+            username=None if actor else operator_name,
         )
     return summary
+
+
+def _operator(session: Session, username: str, jurisdiction: str) -> Actor:
+    """The staff account running the import, if it may file for others in the programme's jurisdiction."""
+    user = users.get_user_by_username(session, username)
+    if user is None or not user.active:
+        raise InvalidInput(
+            f"no active account {username!r}; give the username of the assisting staff member running the import",
+            details=[{"field": "operator", "value": username, "expected": "an existing staff username"}],
+        )
+    actor = users.actor_for(user)
+    if not policy.is_allowed(actor, Permission.APPLICATION_FILE, RecordFacts(jurisdiction=jurisdiction, person_id=-1)):
+        raise InvalidInput(
+            f"account {username!r} (role {actor.role.value!r}, jurisdiction {actor.jurisdiction or 'none'}) may not file for "
+            f"others in {jurisdiction}; give a filing assistant of {jurisdiction}",
+            details=[{"field": "operator", "value": username, "expected": f"assisting staff of {jurisdiction}"}],
+        )
+    return actor
 
 
 def _file_batch(
@@ -190,7 +222,9 @@ def _file_batch(
     purpose: str,
     summary: Summary,
     report: Report,
-    file_application: FilingFunction,
+    file_applications: FilingFunction,
+    actor: Actor | None,
+    operator: str,
 ) -> None:
     valid: list[IntakeRow] = []
     for number, cells in batch:
@@ -202,6 +236,7 @@ def _file_batch(
             valid.append(checked)
     filed = repository.filed_keys(session, {r.key for r in valid})
     first_in_batch: dict[str, int] = {}
+    to_file: list[IntakeRow] = []
     for item in valid:
         earlier = first_in_batch.get(item.key)
         if earlier is not None:
@@ -221,25 +256,28 @@ def _file_batch(
                 # run, or an earlier batch repeating the row); nothing new is created either way.
                 summary.already_imported += 1
             continue
+        to_file.append(item)
+    if not to_file:
+        return
+    rows = [batches.BatchRow(item.application, item.filed_on, item.key) for item in to_file]
+    for attempt in range(3):
         try:
-            # A savepoint per row: a row the service refuses leaves the rest of its batch intact.
             with session.begin_nested():
-                result = file_application(session, settings, None, item.application, purpose, filed_on=item.filed_on, intake_key=item.key)
+                result = file_applications(session, settings, actor, rows, purpose, operator=operator)
+            break
         except IntegrityError as exc:
-            # Two imports of one file at once (PostgreSQL): the unique intake key lets one win; the
-            # loser's savepoint is rolled back and the row counts as already imported.
-            if "intake_key" not in str(exc.orig):
+            # Two imports of one file at once (PostgreSQL): the unique intake key lets one win. The
+            # loser's batch is rolled back whole and filed again; the rows the winner filed are then
+            # found already filed and count as already imported.
+            if "intake_key" not in str(exc.orig) or attempt == 2:
                 raise
-            summary.already_imported += 1
-            continue
-        except AmparoError as exc:
-            if exc.code == "already_filed" and any(d.get("field") == "intake_key" for d in exc.details):
-                summary.already_imported += 1  # a concurrent import of the same file filed it first
-                continue
-            _reject(summary, report, [_service_problem(item, exc)], item.site, item.row_id)
-            continue
+    summary.already_imported += len(result.already_filed)
+    for index, error in result.refused:
+        item = to_file[index]
+        _reject(summary, report, [_service_problem(item, error)], item.site, item.row_id)
+    for filed_row in result.filed:
         summary.filed += 1
-        summary.overall[result.assessment.overall] += 1
+        summary.overall[filed_row.assessment.overall] += 1
 
 
 def _reject(summary: Summary, report: Report, problems: list[Problem], site: str, row_id: str) -> None:

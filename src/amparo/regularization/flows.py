@@ -64,7 +64,8 @@ def evidence_store(settings: Settings) -> EvidenceStore:
 
 
 def record_action(
-    session: Session, actor: Actor | None, case: Case, type_: str, payload: BaseModel, purpose: str, expected_version: int | None = None
+    session: Session, actor: Actor | None, case: Case, type_: str, payload: BaseModel, purpose: str, expected_version: int | None = None,
+    *, operator: str | None = None,
 ) -> Action:
     """Append a regularization action after the caller checked who may take it (compare-and-set)."""
     if expected_version is not None and expected_version != case.version:
@@ -87,7 +88,7 @@ def record_action(
         Action(case_id=case.id, seq=event.seq, type=type_, payload=event.payload, actor_user_id=event.actor_user_id,
                actor_role=event.actor_role, server_time=now),
     )
-    audit.record(session, actor, "case:append", "case", case.id, purpose, {"type": type_, "seq": event.seq}, username=None if actor else "system")
+    audit.record(session, actor, "case:append", "case", case.id, purpose, {"type": type_, "seq": event.seq}, username=None if actor else operator or "system")
     return row
 
 
@@ -148,6 +149,7 @@ def file_application(
     *,
     filed_on: dt.date | None = None,
     intake_key: str | None = None,
+    operator: str | None = None,
 ) -> Filed:
     """File an application: open the case, pre-assess it and issue the certificate, in one transaction.
 
@@ -155,8 +157,10 @@ def file_application(
         actor: the applicant filing for themselves, or assisting staff filing with `on_behalf_of`
             (the person's details and consent). None is the operator's bulk intake, which must give
             `on_behalf_of` too and may pass `filed_on` (the day the paper form was filled).
-        filed_on: only for bulk intake (actor None); otherwise today.
+        filed_on: only for bulk intake (actor None, or the assisting staff member running the intake,
+            with `intake_key`); otherwise today.
         intake_key: bulk intake's row key: filing the same key again raises Conflict, saving nothing.
+        operator: who ran a bulk intake without an account (e.g. "cli:maria"), named in the audit entries.
 
     Raises:
         InvalidInput: unknown programme, window closed ("window_closed"), a programme of another
@@ -164,9 +168,10 @@ def file_application(
         Forbidden: the actor may not file (e.g. assisting staff of another jurisdiction).
         Conflict: the person already has an application pending under this programme.
     """
-    data = validate(ApplicationIn, data, what="application")
+    if not isinstance(data, ApplicationIn):  # a validated instance (the API's, intake's) is not validated again
+        data = validate(ApplicationIn, data, what="application")
     purpose = audit.check_purpose(purpose)
-    if filed_on is not None and actor is not None:
+    if filed_on is not None and actor is not None and intake_key is None:
         raise InvalidInput("only bulk intake may back-date a filing; the filing date is today")
     on = filed_on or today()
     if intake_key is not None and repository.application_by_intake_key(session, intake_key) is not None:
@@ -208,21 +213,8 @@ def file_application(
                 f"the consent is dated {data.on_behalf_of.consent.given_on}, after the filing date {on}; record it when it is given",
                 details=[{"field": "on_behalf_of.consent.given_on", "value": str(data.on_behalf_of.consent.given_on), "expected": f"on or before {on}"}],
             )
-    if programme.jurisdiction != jurisdiction:
-        raise InvalidInput(
-            f"programme {programme.id} is a programme of {programme.jurisdiction}; the applicant's record is in "
-            f"{jurisdiction}. Choose a programme of {jurisdiction} (GET /api/v1/programmes?jurisdiction={jurisdiction})",
-            details=[{"field": "programme_id", "value": programme.id, "expected": f"a programme of {jurisdiction}"}],
-            code="wrong_jurisdiction",
-        )
-    window = programme.window
-    if on < window.opens or (window.closes is not None and on > window.closes):
-        span = f"{window.opens} to {window.closes}" if window.closes else f"from {window.opens}"
-        raise InvalidInput(
-            f"the application window of {programme.id} is {span}; an application cannot be filed on {on}",
-            details=[{"field": "programme_id", "value": programme.id, "expected": f"a programme open on {on} (window {span})"}],
-            code="window_closed",
-        )
+    check_jurisdiction(programme, jurisdiction)
+    check_window(programme, on)
     evidence = [Evidence(kind=e.kind, dated=e.dated, description=e.description) for e in data.evidence]
     if person is not None:
         assessment = _assessment(programme, person, nationalities, data, evidence, on)
@@ -258,15 +250,38 @@ def file_application(
         reg.ApplicationFiled(programme_id=programme.id, programme_version=programme.version, filed_on=on,
                              on_behalf=data.on_behalf_of is not None, overall=assessment.overall,
                              decide_by=on + dt.timedelta(days=programme.decision_deadline_days)),
-        purpose,
+        purpose, operator=operator,
     )
     certificate = service.issue_certificate(session, settings, case, person, programme, on)
     audit.record(
         session, actor, Permission.APPLICATION_FILE.value, "case", case.id, purpose,
         {"programme": programme.key, "on_behalf": data.on_behalf_of is not None, "certificate": certificate.id},
-        username=None if actor else "bulk-intake",
+        username=None if actor else operator or "bulk-intake",
     )
     return Filed(case=case, application=application, assessment=assessment, certificate=certificate)
+
+
+def check_jurisdiction(programme: Programme, jurisdiction: str) -> None:
+    """A programme files only for persons recorded in its own jurisdiction (422 "wrong_jurisdiction")."""
+    if programme.jurisdiction != jurisdiction:
+        raise InvalidInput(
+            f"programme {programme.id} is a programme of {programme.jurisdiction}; the applicant's record is in "
+            f"{jurisdiction}. Choose a programme of {jurisdiction} (GET /api/v1/programmes?jurisdiction={jurisdiction})",
+            details=[{"field": "programme_id", "value": programme.id, "expected": f"a programme of {jurisdiction}"}],
+            code="wrong_jurisdiction",
+        )
+
+
+def check_window(programme: Programme, on: dt.date) -> None:
+    """Filing on `on` must fall inside the version's application window, both ends included."""
+    window = programme.window
+    if on < window.opens or (window.closes is not None and on > window.closes):
+        span = f"{window.opens} to {window.closes}" if window.closes else f"from {window.opens}"
+        raise InvalidInput(
+            f"the application window of {programme.id} is {span}; an application cannot be filed on {on}",
+            details=[{"field": "programme_id", "value": programme.id, "expected": f"a programme open on {on} (window {span})"}],
+            code="window_closed",
+        )
 
 
 def _refuse_duplicate(session: Session, person_id: int, programme_id: str) -> None:

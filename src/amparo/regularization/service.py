@@ -142,16 +142,43 @@ def get_programme(session: Session, programme_id: str, version: int | None = Non
 
 
 def version_in_force(session: Session, programme_id: str, on: dt.date) -> tuple[ProgrammeVersion, Programme]:
-    """The stored version whose rules apply on `on` (the latest already effective)."""
+    """The stored version whose rules apply on `on` (the latest already effective).
+
+    Raises:
+        InvalidInput: no such programme; "window_closed" when no version is in effect yet on `on`.
+    """
+    rows = versions_of(session, programme_id)
+    by_version = {row.version: row for row in rows}
+    chosen = choose_version(programme_id, [programme_of(row) for row in rows], on)
+    return by_version[chosen.version], chosen
+
+
+def versions_of(session: Session, programme_id: str) -> list[ProgrammeVersion]:
+    """Every stored version of `programme_id`; InvalidInput naming the fix when none is published."""
     rows = repository.programme_versions(session, programme_id)
     if not rows:
         raise InvalidInput(
             f"no programme {programme_id!r} is published; choose one from GET /api/v1/programmes",
             details=[{"field": "programme_id", "value": programme_id, "expected": "a published programme id"}],
         )
-    by_version = {row.version: row for row in rows}
-    chosen = version_on([programme_of(row) for row in rows], on)
-    return by_version[chosen.version], chosen
+    return rows
+
+
+def choose_version(programme_id: str, versions: list[Programme], on: dt.date) -> Programme:
+    """The version in effect on `on`. Before the first version takes effect the programme is not open:
+    a 422 "window_closed" naming the first window, as for a date outside a version's window."""
+    try:
+        return version_on(versions, on)
+    except NotFound:
+        first = min(versions, key=lambda p: (p.effective, p.version))
+        window = first.window
+        span = f"{window.opens} to {window.closes}" if window.closes else f"from {window.opens}"
+        raise InvalidInput(
+            f"programme {programme_id} is not yet in effect on {on}: its first version takes effect on {first.effective} "
+            f"and its application window is {span}; an application cannot be filed on {on}",
+            details=[{"field": "programme_id", "value": programme_id, "expected": f"a programme open on {on} (window {span})"}],
+            code="window_closed",
+        ) from None
 
 
 # --- signing keys and certificates ---------------------------------------------------------------

@@ -1,0 +1,311 @@
+"""Filing many applications at once for bulk intake: the rows `flows.file_application` writes, with
+one statement per table per batch instead of about twenty per application.
+
+`file_applications` takes rows already validated into `ApplicationIn` (never re-validated here), each
+filed on the person's behalf (bulk intake always files for others), and for the whole batch:
+
+* reads the programme's versions, the signing key and the already-filed intake keys once;
+* checks every row exactly as `flows.file_application` does, in the same order, and pre-assesses it
+  (pure Python); a refused row is returned with the service's own error, the others are filed;
+* reserves the batch's case numbers with one upsert of the counter (gapless: a rolled-back batch
+  gives them back, as a rolled-back filing does);
+* derives each case's snapshot with the one reducer (`case_opened` then `application_filed`), so the
+  stored state is what replaying the journal gives;
+* inserts persons, nationalities, name keys, cases, both journal actions, applications, consents and
+  certificates with one executemany per table (`INSERT ... RETURNING` in parameter order for ids);
+* journals every filed case in the audit chain through `amparo.audit.service.record` with the same
+  entries, in the same order, as the per-row path ("case:append" then "application:file").
+
+The rows written equal the per-row path's, ids and times aside (tests/regularization/test_batch.py
+files one input both ways and compares them). Flushes, never commits: the caller's transaction is
+the batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from amparo import certificates
+from amparo.audit import service as audit
+from amparo.auth import policy
+from amparo.auth.policy import Action as Permission, Actor, RecordFacts
+from amparo.cases import actions as types
+from amparo.cases import reducer
+from amparo.cases.models import Action, Case, CaseNumberCounter
+from amparo.cases.schemas import CaseKind
+from amparo.config import Settings
+from amparo.db.compat import insert_for, utcnow
+from amparo.errors import AmparoError, Forbidden, InvalidInput
+from amparo.people.models import Person, PersonNameKey, PersonNationality
+from amparo.people.names import search_keys
+from amparo.programmes import Applicant, Assessment, Evidence, Programme, assess
+from amparo.regularization import actions as reg, flows, service
+from amparo.regularization.models import Application, Certificate, FilingConsent
+from amparo.regularization.schemas import ApplicationIn
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRow:
+    """One application to file: validated request, the day its form was filled, its intake key."""
+
+    application: ApplicationIn
+    filed_on: dt.date
+    intake_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class FiledRow:
+    index: int
+    case_id: int
+    case_number: str
+    assessment: Assessment
+
+
+@dataclass
+class BatchResult:
+    """What became of each row, by its index in the batch."""
+
+    filed: list[FiledRow] = field(default_factory=list)
+    #: Rows whose intake key is already on an application (nothing new was created for them).
+    already_filed: list[int] = field(default_factory=list)
+    refused: list[tuple[int, AmparoError]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Checked:
+    index: int
+    row: BatchRow
+    programme: Programme
+    assessment: Assessment
+
+
+def file_applications(
+    session: Session,
+    settings: Settings,
+    actor: Actor | None,
+    rows: Sequence[BatchRow],
+    purpose: str,
+    *,
+    operator: str | None = None,
+) -> BatchResult:
+    """File `rows` on the persons' behalf in the caller's transaction; flushes, never commits.
+
+    Args:
+        actor: the assisting staff member running the intake (recorded as the filer, the consent's
+            assistant and the actor of the journal and audit entries), or None for the operator's CLI.
+        operator: who ran the intake when `actor` is None (e.g. "cli:maria"), named in the audit entries.
+
+    Raises:
+        InvalidInput: a bad purpose. Forbidden: `actor` may not file for others in a row's jurisdiction.
+        Errors of single rows are returned in `BatchResult.refused`, never raised.
+    """
+    purpose = audit.check_purpose(purpose)
+    result = BatchResult()
+    if not rows:
+        return result
+    existing = _filed_keys(session, [r.intake_key for r in rows])
+    versions: dict[str, list[Programme]] = {}
+    allowed: dict[str, bool] = {}
+    seen: set[str] = set()
+    checked: list[_Checked] = []
+    for index, row in enumerate(rows):
+        if row.intake_key in existing or row.intake_key in seen:
+            result.already_filed.append(index)
+            continue
+        try:
+            programme, assessment = _check(session, actor, row, versions, allowed)
+        except Forbidden:
+            raise
+        except AmparoError as exc:
+            result.refused.append((index, exc))
+            continue
+        seen.add(row.intake_key)
+        checked.append(_Checked(index, row, programme, assessment))
+    if checked:
+        _write(session, settings, actor, operator, checked, purpose, result)
+    return result
+
+
+def _check(
+    session: Session, actor: Actor | None, row: BatchRow, versions: dict[str, list[Programme]], allowed: dict[str, bool]
+) -> tuple[Programme, Assessment]:
+    """The checks of `flows.file_application` for an assisted filing, in its order, without queries."""
+    data, on = row.application, row.filed_on
+    if data.programme_id not in versions:
+        versions[data.programme_id] = [service.programme_of(v) for v in service.versions_of(session, data.programme_id)]
+    programme = service.choose_version(data.programme_id, versions[data.programme_id], on)
+    flows._check_kinds([e.kind for e in data.evidence], "evidence.{index}.kind")
+    if data.on_behalf_of is None:
+        raise InvalidInput(
+            "bulk intake files for others: give on_behalf_of with each person's details and recorded consent",
+            details=[{"field": "on_behalf_of", "value": None, "expected": "the person and their consent"}],
+        )
+    if actor is not None:
+        if programme.jurisdiction not in allowed:
+            allowed[programme.jurisdiction] = policy.is_allowed(
+                actor, Permission.APPLICATION_FILE, RecordFacts(jurisdiction=programme.jurisdiction, person_id=-1)
+            )
+        if not allowed[programme.jurisdiction]:
+            raise Forbidden(
+                f"your role {actor.role.value!r} may not file for others in {programme.jurisdiction}; assisting staff "
+                "of the programme's jurisdiction file with the person's consent",
+                details=[{"field": "operator", "value": actor.username, "expected": "assisting staff of " + programme.jurisdiction}],
+            )
+    details = data.on_behalf_of.person
+    if data.on_behalf_of.consent.given_on > on:
+        raise InvalidInput(
+            f"the consent is dated {data.on_behalf_of.consent.given_on}, after the filing date {on}; record it when it is given",
+            details=[{"field": "on_behalf_of.consent.given_on", "value": str(data.on_behalf_of.consent.given_on), "expected": f"on or before {on}"}],
+        )
+    flows.check_jurisdiction(programme, details.jurisdiction_code)
+    flows.check_window(programme, on)
+    applicant = Applicant(
+        birth_date=details.date_of_birth, nationalities=tuple(details.nationalities), arrived_on=data.arrived_on,
+        declares_no_disqualifying_record=data.declares_no_disqualifying_record,
+        identity_document=data.identity_document.model_dump() if data.identity_document else None,
+    )
+    evidence = [Evidence(kind=e.kind, dated=e.dated, description=e.description) for e in data.evidence]
+    return programme, assess(programme, applicant, evidence, on)
+
+
+def _write(
+    session: Session, settings: Settings, actor: Actor | None, operator: str | None, checked: list[_Checked], purpose: str, result: BatchResult
+) -> None:
+    now = utcnow()
+    user_id = actor.user_id if actor else None
+    role = actor.role.value if actor else None
+    people = [c.row.application.on_behalf_of.person for c in checked]  # type: ignore[union-attr]
+    person_ids = _insert_returning(session, Person, [
+        {"given_names": p.given_names, "family_names": p.family_names, "date_of_birth": p.date_of_birth, "sex": p.sex.value,
+         "languages": list(p.languages), "email": p.email, "phone": p.phone, "address": p.address,
+         "jurisdiction_code": p.jurisdiction_code, "created_at": now}
+        for p in people
+    ])
+    nationalities = [{"person_id": pid, "country_code": code} for pid, p in zip(person_ids, people) for code in sorted(set(p.nationalities))]
+    name_keys = [{"person_id": pid, "key": key} for pid, p in zip(person_ids, people) for key in dict.fromkeys(search_keys(p.given_names, p.family_names))]
+    if nationalities:
+        session.execute(insert(PersonNationality.__table__), nationalities)
+    if name_keys:
+        session.execute(insert(PersonNameKey.__table__), name_keys)
+
+    numbers = _reserve_numbers(session, [c.programme.jurisdiction for c in checked], now.year)
+    kind = CaseKind.REGULARIZATION.value
+    cases: list[dict[str, Any]] = []
+    actions: list[dict[str, Any]] = []
+    for item, person_id, number in zip(checked, person_ids, numbers):
+        programme, on, data = item.programme, item.row.filed_on, item.row.application
+        opened = types.CaseOpened(kind=kind, jurisdiction_code=programme.jurisdiction, person_id=person_id)  # type: ignore[arg-type]
+        first = reducer.ActionEvent("case_opened", types.payload_json(opened), 1, now, user_id, role)
+        filed = reg.ApplicationFiled(
+            programme_id=programme.id, programme_version=programme.version, filed_on=on, on_behalf=True,
+            overall=item.assessment.overall, decide_by=on + dt.timedelta(days=programme.decision_deadline_days),
+        )
+        second = reducer.ActionEvent("application_filed", types.payload_json(filed), 2, now, user_id, role)
+        state = reducer.apply(reducer.apply(None, first, payload=opened), second, payload=filed)
+        cases.append({
+            "number": number, "kind": kind, "jurisdiction_code": programme.jurisdiction, "person_id": person_id,
+            "version": state.version, "status": state.status, "assigned_user_id": state.assigned_user_id,
+            "deadline": state.deadline, "state": state.model_dump(mode="json"), "created_at": now, "updated_at": now,
+        })
+        actions.append(first)
+        actions.append(second)
+    case_ids = _insert_returning(session, Case, cases)
+    session.execute(insert(Action.__table__), [
+        {"case_id": case_ids[i // 2], "seq": e.seq, "type": e.type, "payload": e.payload, "actor_user_id": e.actor_user_id,
+         "actor_role": e.actor_role, "server_time": e.server_time}
+        for i, e in enumerate(actions)  # type: ignore[misc]
+    ])
+    session.execute(insert(Application.__table__), [
+        {"case_id": case_id, "programme_id": item.programme.id, "programme_version": item.programme.version,
+         "filed_on": item.row.filed_on, "filed_by": user_id, "on_behalf": True,
+         "applicant": item.row.application.model_dump(mode="json", exclude={"on_behalf_of", "evidence"}),
+         "declared_evidence": [e.model_dump(mode="json") for e in item.row.application.evidence],
+         "assessment": item.assessment.to_dict(), "intake_key": item.row.intake_key, "created_at": now}
+        for item, case_id in zip(checked, case_ids)
+    ])
+    session.execute(insert(FilingConsent.__table__), [
+        {"person_id": person_id, "case_id": case_id, "assistant_user_id": user_id, "organisation": consent.organisation,
+         "method": consent.method, "statement": consent.statement, "given_on": consent.given_on, "recorded_at": now}
+        for item, person_id, case_id in zip(checked, person_ids, case_ids)
+        for consent in (item.row.application.on_behalf_of.consent,)  # type: ignore[union-attr]
+    ])
+    certificates_rows = _certificates(session, settings, checked, people, numbers, case_ids)
+    session.execute(insert(Certificate.__table__), certificates_rows)
+    for item, case_id, number, certificate in zip(checked, case_ids, numbers, certificates_rows):
+        audit.record(session, actor, "case:append", "case", case_id, purpose, {"type": "application_filed", "seq": 2},
+                     username=None if actor else operator or "system")
+        audit.record(session, actor, Permission.APPLICATION_FILE.value, "case", case_id, purpose,
+                     {"programme": item.programme.key, "on_behalf": True, "certificate": certificate["id"]},
+                     username=None if actor else operator or "bulk-intake")
+        result.filed.append(FiledRow(item.index, case_id, number, item.assessment))
+    session.flush()
+
+
+def _certificates(
+    session: Session, settings: Settings, checked: list[_Checked], people: list[Any], numbers: list[str], case_ids: list[int]
+) -> list[dict[str, Any]]:
+    keys: dict[str, tuple[str, Any]] = {}
+    rows = []
+    for item, person, number, case_id in zip(checked, people, numbers, case_ids):
+        jurisdiction = item.programme.jurisdiction
+        if jurisdiction not in keys:
+            keys[jurisdiction] = service.signing_key(session, settings, jurisdiction)
+        kid, key = keys[jurisdiction]
+        claims = certificates.CertificateClaims(
+            certificate_id=uuid.uuid4().hex, case_number=number, programme_id=item.programme.id,
+            programme_title=item.programme.title[:200], jurisdiction=jurisdiction, given_names=person.given_names,
+            family_names=person.family_names, date_of_birth=person.date_of_birth, filed_on=item.row.filed_on,
+            issued_at=dt.datetime.now(dt.UTC), status="pending",
+        )
+        rows.append({"id": claims.certificate_id, "case_id": case_id, "key_id": kid, "status": "pending",
+                     "token": certificates.issue(claims, key), "issued_at": claims.issued_at})
+    return rows
+
+
+# --- the batch's statements ------------------------------------------------------------------------
+# Kept beside their one caller: the repositories of people, cases and regularization hold the
+# single-row forms; these are their set-at-a-time counterparts for bulk intake only.
+
+
+def _filed_keys(session: Session, keys: list[str]) -> set[str]:
+    return set(session.scalars(select(Application.intake_key).where(Application.intake_key.in_(keys))))
+
+
+def _insert_returning(session: Session, model: type, values: list[dict[str, Any]]) -> list[int]:
+    """Insert `values` (one executemany) and return the new ids in the order of `values`."""
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return [int(i) for i in session.execute(statement, values).scalars()]
+
+
+def _reserve_numbers(session: Session, jurisdictions: list[str], year: int) -> list[str]:
+    """Case numbers for cases opened in `year` in each of `jurisdictions` (in order), one upsert per
+    jurisdiction. The counter row stays locked until the transaction ends, as for a single opening."""
+    table = CaseNumberCounter.__table__
+    wanted: dict[str, int] = {}
+    for code in jurisdictions:
+        wanted[code] = wanted.get(code, 0) + 1
+    next_value: dict[str, int] = {}
+    for code, count in wanted.items():
+        statement = (
+            insert_for(session.get_bind().dialect.name, table)
+            .values(jurisdiction_code=code, year=year, last_value=count)
+            .on_conflict_do_update(index_elements=[table.c.jurisdiction_code, table.c.year], set_={"last_value": table.c.last_value + count})
+            .returning(table.c.last_value)
+        )
+        next_value[code] = int(session.execute(statement).scalar_one()) - count + 1
+    numbers = []
+    for code in jurisdictions:
+        numbers.append(f"{code}-{year}-{next_value[code]:07d}")
+        next_value[code] += 1
+    return numbers
+
+
+__all__ = ["BatchResult", "BatchRow", "FiledRow", "file_applications"]
