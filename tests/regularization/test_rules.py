@@ -87,6 +87,23 @@ def test_bad_filings_are_refused_clearly_and_save_nothing(world) -> None:
     assert again.status_code == 409 and again.json()["error"] == "already_filed"
 
 
+@pytest.mark.parametrize(("day", "status"), [("2025-12-31", 422), ("2026-01-01", 201)])
+def test_filing_before_the_first_version_takes_effect_is_window_closed(world, monkeypatch, day: str, status: int) -> None:
+    """arg-test-2026 v1 takes effect when its window opens, 2026-01-01: the day before is a 422
+    window_closed naming the window (it was a 404 "no version in effect"), the day itself is filed."""
+    from amparo.regularization import flows
+
+    client, headers, engine, _ = world
+    before = counts(engine)
+    monkeypatch.setattr(flows, "today", lambda: dt.date.fromisoformat(day))
+    response = client.post("/api/v1/applications", headers=headers["applicant"], json=application_body())
+    if status == 422:
+        _assert_refused(client, engine, response, 422, "window_closed", "2026-01-01 to 2035-12-31", before)
+        assert response.json()["details"][0]["field"] == "programme_id"
+    else:
+        assert response.status_code == 201, response.text
+
+
 def test_bad_uploads_are_refused_clearly_and_save_nothing(world) -> None:
     client, headers, engine, data_dir = world
     case_id = client.post("/api/v1/applications", headers=headers["applicant"], json=application_body()).json()["case_id"]
