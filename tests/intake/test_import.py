@@ -174,3 +174,44 @@ def test_two_imports_of_one_file_at_once_file_each_row_once(published, settings,
     assert errors == []
     assert sum(r.filed for r in results) == 24 and all(r.filed + r.already_imported == 24 for r in results)
     assert intake_keys(published) == sorted(f"csv:cucuta-terminal:T-{i}" for i in range(1, 25))
+
+
+def test_the_operator_is_recorded_as_the_assisting_actor_on_every_case_it_files(published, settings, tmp_path):
+    from amparo.audit.models import AuditEntry
+    from amparo.auth.policy import Role
+    from amparo.cases.models import Action
+    from builders import make_user
+
+    with session_scope(published) as session:
+        assistant = make_user(session, Role.FILING_ASSISTANT, "COL", username="sitio-cucuta@example.org")
+        other = make_user(session, Role.FILING_ASSISTANT, "ARG", username="sitio-jujuy@example.org")
+        caseworker = make_user(session, Role.CASEWORKER, "COL", username="caseworker-col@example.org")
+        ids = (assistant.id, other.id, caseworker.id)
+    path = write(tmp_path / "operator.csv", [row(row_id="O-1"), row(row_id="O-2", given_names="Luz")])
+    for username in ("sitio-jujuy@example.org", "caseworker-col@example.org", "nobody@example.org"):
+        with pytest.raises(InvalidInput) as refused:
+            import_file(published, settings, path, PROGRAMME, operator=username)
+        assert username in refused.value.message
+    assert counts(published)["applications"] == 0
+
+    summary = import_file(published, settings, path, PROGRAMME, operator="sitio-cucuta@example.org")
+    assert summary.filed == 2
+    with session_scope(read_only(published)) as session:
+        applications = session.scalars(select(Application)).all()
+        case_ids = [a.case_id for a in applications]
+        consents = session.scalars(select(FilingConsent)).all()
+        actions = session.scalars(select(Action).where(Action.case_id.in_(case_ids))).all()
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.object_type == "case", AuditEntry.object_id.in_([str(i) for i in case_ids]))).all()
+    assert {a.filed_by for a in applications} == {ids[0]} and {c.assistant_user_id for c in consents} == {ids[0]}
+    assert {(a.actor_user_id, a.actor_role) for a in actions} == {(ids[0], "filing_assistant")} and len(actions) == 4
+    assert len(entries) == 4 and {(e.user_id, e.role) for e in entries} == {(ids[0], "filing_assistant")}
+
+
+def test_without_an_operator_account_the_command_user_is_named_in_the_audit_entries(published, settings, tmp_path):
+    from amparo.audit.models import AuditEntry
+    from amparo.intake.service import _os_user
+
+    import_file(published, settings, write(tmp_path / "one.csv", [row(row_id="U-1")]), PROGRAMME)
+    with session_scope(read_only(published)) as session:
+        names = set(session.scalars(select(AuditEntry.username).where(AuditEntry.object_type == "case")))
+    assert names == {f"cli:{_os_user()}"}

@@ -19,6 +19,7 @@ def import_(
     batch_size: int = typer.Option(100, "--batch-size", help="Rows filed per transaction; each batch makes live filings wait until it commits, so keep it small while the API serves.", metavar="N"),
     consent_text: str | None = typer.Option(None, "--consent-text", help="Wording of the site's printed consent form, for rows without consent_statement."),
     organisation: str | None = typer.Option(None, "--organisation", help="Name of the assisting organisation that ran the sites."),
+    operator: str | None = typer.Option(None, "--operator", help="Username of the assisting staff member (filing assistant of the programme's jurisdiction) running the import, recorded as the filer on every case; without it the audit entries name your login as cli:NAME.", metavar="USERNAME"),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar (for logs)."),
     url: str | None = URL_OPTION,
 ) -> None:
@@ -44,7 +45,7 @@ def import_(
 
             summary = import_file(
                 engine, get_settings(), file, programme, report_path=report, batch_size=batch_size,
-                consent_text=consent_text, organisation=organisation, progress=show,
+                consent_text=consent_text, organisation=organisation, progress=show, operator=operator,
             )
             bar.update(task, completed=summary.size)
     finally:
