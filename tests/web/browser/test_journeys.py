@@ -172,3 +172,53 @@ def test_the_arabic_case_page_is_right_to_left_and_mirrored(browser, served) -> 
     assert abs((heading["x"] + heading["width"]) - (main["x"] + main["width"])) < 40
     assert page.get_by_role("heading", name="ما حدث").is_visible()
     context.close()
+
+
+def test_applicant_saves_after_step_two_signs_out_and_back_in_resumes_and_files(page, served, tmp_path: Path) -> None:
+    app, base = served
+    with client_for(app) as client:
+        username = register(client)
+    _sign_in(page, base, username)
+    page.goto(f"{base}/my/cases")
+    page.get_by_role("link", name="Apply step by step, saving as you go").click()
+    page.get_by_label("Programme").select_option("arg-web-2026")
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_url("**/about")
+    assert page.get_by_role("heading", level=1).inner_text() == "Step 1 of 5: About you"
+    page.get_by_label("Identity document you have").select_option("passport")
+    page.get_by_label("I declare that I have no disqualifying record").check()
+    page.get_by_role("button", name="Continue", exact=True).click()
+    page.wait_for_url("**/residence")
+    page.get_by_label("Date you arrived in the country").fill("2024-03-10")
+    page.get_by_role("button", name="Save and continue later").click()
+    page.wait_for_url("**/my/cases")
+    assert "Continue from “My cases”" in page.locator(".flashes").inner_text()
+    assert "At step 3 of 5" in page.locator("section[aria-labelledby='drafts-title']").inner_text()
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{base}/")
+    _sign_in(page, base, username)
+    page.goto(f"{base}/my/cases")
+    page.get_by_role("link", name="Continue my application").click()
+    page.wait_for_url("**/work")
+    assert page.get_by_role("heading", level=1).inner_text() == "Step 3 of 5: Work or studies"
+    page.get_by_role("link", name="Back to the previous step").click()
+    assert page.get_by_label("Date you arrived in the country").input_value() == "2024-03-10"
+    page.get_by_role("button", name="Continue", exact=True).click()
+    page.wait_for_url("**/work")
+    page.get_by_role("button", name="Continue", exact=True).click()
+    page.wait_for_url("**/evidence")
+    page.get_by_label("A document that shows you were in the country").select_option("rental_contract")
+    page.get_by_label("The date written on that document").fill("2025-02-01")
+    page.get_by_role("button", name="Continue", exact=True).click()
+    page.wait_for_url("**/review")
+    assert "Passport" in page.locator("dl.answers").inner_text()
+    evidence = tmp_path / "contrato.png"
+    evidence.write_bytes(png_bytes())
+    page.get_by_label("The document (PDF, JPEG or PNG)").set_input_files(str(evidence))
+    page.get_by_role("button", name="File my application").click()
+    page.wait_for_url("**/my/cases/ARG-*")
+    assert page.locator(".timeline-what").all_inner_texts() == ["Case opened", "Application filed", "Evidence added"]
+    page.goto(f"{base}/my/cases")
+    assert page.locator("section[aria-labelledby='drafts-title']").count() == 0
+    assert page.csp_violations == []
