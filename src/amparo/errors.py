@@ -72,3 +72,11 @@ class DataError(AmparoError):
     status_code = 422
     code = "data_error"
     exit_code = 1
+
+
+class ServiceUnavailable(AmparoError):
+    """A part the request needs (e.g. the audit journal) could not be written; nothing was done or shown."""
+
+    status_code = 503
+    code = "service_unavailable"
+    exit_code = 1

@@ -9,6 +9,7 @@ from sqlalchemy.orm import sessionmaker
 from amparo import __version__
 from amparo.api.errors import install_error_handlers
 from amparo.api.limits import BodySizeLimit
+from amparo.audit.group import read_sessionmaker
 from amparo.config import Settings, get_settings
 from amparo.db.engine import make_engine
 from amparo.web import install as install_web
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
+    app.state.read_sessionmaker = read_sessionmaker(engine)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, overrides=_upload_limits(settings))
 

@@ -2,7 +2,8 @@
 
 One request is one transaction. Routes that change anything (and reads, which journal the access)
 commit explicitly before they answer, so a success response is only ever sent for committed work —
-a process killed after answering loses nothing it acknowledged.
+a process killed after answering loses nothing it acknowledged. A read request's transaction is
+read-only; its audit entries are written by the group commit when it commits (`amparo.audit.group`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,21 @@ from amparo.errors import Unauthenticated
 SESSION_COOKIE = "amparo_session"
 
 
+#: Methods that only read: their sessions never write except the audit entries of what they show,
+#: which are group-committed (`amparo.audit.group`) before the answer leaves.
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+def open_session(request: Request) -> Session:
+    """The request's session: read-only with group-committed audit entries for GET and HEAD, an
+    ordinary transaction (act and entry committed together) for everything else."""
+    if request.method in READ_METHODS:
+        return request.app.state.read_sessionmaker()
+    return request.app.state.sessionmaker()
+
+
 def get_db(request: Request) -> Iterator[Session]:
-    session: Session = request.app.state.sessionmaker()
+    session = open_session(request)
     try:
         yield session
     except BaseException:

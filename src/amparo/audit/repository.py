@@ -41,6 +41,12 @@ def append(session: Session, values: dict[str, Any]) -> None:
     session.execute(_MOVE_HEAD, {"new_last_id": values["id"], "new_last_hash": values["hash"]})
 
 
+def append_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Append consecutive entries (already chained) with one insert and one move of the head."""
+    session.execute(_INSERT_ENTRY, rows)
+    session.execute(_MOVE_HEAD, {"new_last_id": rows[-1]["id"], "new_last_hash": rows[-1]["hash"]})
+
+
 def read_head(session: Session) -> tuple[int, str] | None:
     row = session.execute(select(_head.c.last_id, _head.c.last_hash).where(_head.c.id == HEAD_ID)).one_or_none()
     return None if row is None else (int(row.last_id), str(row.last_hash))

@@ -2,7 +2,8 @@
 
 `record()` runs inside the transaction of the act it journals (flush, never commit): the act and its
 entry commit together or not at all. The head row serialises appends, so concurrent writers queue
-instead of forking the chain.
+instead of forking the chain. Requests that only read journal through `amparo.audit.group`, which
+writes their entries when they commit, many requests' entries to one transaction.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from amparo.audit import repository
+from amparo.audit import group, repository
 from amparo.audit.chain import entry_hash, normalise_detail
 from amparo.audit.models import GENESIS_HASH
 from amparo.auth.policy import Actor
@@ -71,8 +72,11 @@ def record(
     detail: dict[str, Any] | None = None,
     *,
     username: str | None = None,
-) -> Recorded:
+) -> Recorded | None:
     """Append one entry to the chain, in the caller's transaction. Flushes, never commits.
+
+    In a read request's session (`amparo.audit.group.read_sessionmaker`) the entry is kept instead and
+    written, durably, when that session commits — before the request answers — so None is returned.
 
     Args:
         actor: Who acted, with their role at the time; None for the system or an unauthenticated caller.
@@ -84,9 +88,7 @@ def record(
         username: For acts without an actor (e.g. a failed login): the name given.
     """
     purpose = check_purpose(purpose)
-    last_id, last_hash = repository.lock_head(session)
     values: dict[str, Any] = {
-        "id": last_id + 1,
         "at": utcnow(),
         "user_id": actor.user_id if actor else None,
         "username": actor.username if actor else username,
@@ -96,8 +98,13 @@ def record(
         "object_id": None if object_id is None else str(object_id),
         "purpose": purpose,
         "detail": normalise_detail(detail),
-        "prev_hash": last_hash,
     }
+    if group.DEFERRED in session.info:
+        # A read request: written with its neighbours' when the request commits (`amparo.audit.group`).
+        session.info.setdefault(group.PENDING, []).append(values)
+        return None
+    last_id, last_hash = repository.lock_head(session)
+    values["id"], values["prev_hash"] = last_id + 1, last_hash
     values["hash"] = entry_hash(**values)
     repository.append(session, values)
     return Recorded(id=values["id"], hash=values["hash"])

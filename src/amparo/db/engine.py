@@ -141,6 +141,14 @@ def read_only(engine: Engine) -> Engine:
     return engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
 
 
+def is_in_memory(engine: Engine) -> bool:
+    """A SQLite database that lives in one connection's memory (tests; never production)."""
+    if engine.dialect.name != "sqlite":
+        return False
+    database = engine.url.database or ""
+    return database in ("", ":memory:") or database.startswith("file::memory:")
+
+
 def backend_name(engine_or_url: Engine | str) -> str:
     """`sqlite` or `postgresql`."""
     if isinstance(engine_or_url, Engine):

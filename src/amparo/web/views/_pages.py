@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
+from amparo.api.deps import open_session
 from amparo.auth.policy import Actor, Role
 from amparo.errors import Forbidden
 from amparo.web.i18n import _
@@ -23,7 +24,7 @@ from amparo.web.session import current_user
 @contextmanager
 def database(request: Request) -> Iterator[Session]:
     """One session for the request; rolled back if the view fails before committing."""
-    session: Session = request.app.state.sessionmaker()
+    session = open_session(request)
     try:
         yield session
     except BaseException:

@@ -14,6 +14,7 @@ import re
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from amparo.api.deps import open_session
 from amparo.certificates import InvalidCertificate
 from amparo.regularization import service
 from amparo.web.routing import web_router
@@ -56,7 +57,7 @@ def _wants_html(request: Request) -> bool:
 @router.get("/verify/{token}", name="verify", response_model=None)
 def verify(request: Request, token: str) -> Response:
     """Check the signature with the jurisdiction's stored key, then the case's current status."""
-    session = request.app.state.sessionmaker()
+    session = open_session(request)
     try:
         verified, verdict = service.verify_certificate(session, token)
         session.commit()

@@ -1,0 +1,158 @@
+"""Group commit of the audit entries of read requests.
+
+A request that only reads (GET, HEAD) still journals what it showed, but it has nothing else to write,
+so there is no act its entry must commit atomically with. Such a request runs in a read-only session
+(`open_read_session`): `audit.service.record` keeps its entries in the session instead of writing them,
+and when the request commits, before it answers, they are handed to this module and written to the
+chain in one short transaction shared with every other request committing at that moment. The request
+waits until that transaction is durable; if it fails, the request's commit fails and nothing is shown.
+So the rule stays "no personal data leaves without a durable entry", while:
+
+* on SQLite, a read request never takes the database's single write lock for its whole duration — only
+  the shared append does, for a few milliseconds;
+* on both backends, twenty concurrent reads cost one lock of the chain head and one WAL flush, not
+  twenty in a row.
+
+Requests that write (POST, PUT, PATCH, DELETE) keep the entry in their own transaction, so an act and
+its entry commit together or not at all (`audit.service.record`).
+
+The batching needs no background thread: the first request to find the chain free becomes the leader,
+writes every entry waiting at that moment, and wakes the others; a request whose entries a leader has
+already written returns at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from amparo.audit import repository
+from amparo.audit.chain import entry_hash
+from amparo.db.engine import backend_name, is_in_memory, read_only
+from amparo.errors import ServiceUnavailable
+
+#: session.info key: this session journals through the group commit (set by `open_read_session`).
+DEFERRED = "amparo_audit_deferred"
+#: session.info key: entries recorded and not yet written.
+PENDING = "amparo_audit_pending"
+
+
+@dataclass(eq=False)
+class _Ticket:
+    entries: list[dict[str, Any]]
+    done: bool = False
+    error: BaseException | None = None
+    written: list[int] = field(default_factory=list)
+
+
+class GroupCommitter:
+    """Writes the entries of concurrent read requests to the chain in shared transactions."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._leader = threading.Lock()
+        self._guard = threading.Lock()
+        self._waiting: list[_Ticket] = []
+        #: Transactions written and entries in them, for benchmarks and tests of the batching.
+        self.batches = 0
+        self.entries = 0
+
+    def commit(self, entries: list[dict[str, Any]]) -> list[int]:
+        """Write `entries` (record() values without id, prev_hash or hash) and return their ids once durable."""
+        ticket = _Ticket(entries)
+        with self._guard:
+            self._waiting.append(ticket)
+        with self._leader:
+            if not ticket.done:
+                with self._guard:
+                    batch, self._waiting = self._waiting, []
+                self._write(batch)
+        if ticket.error is not None:
+            raise ServiceUnavailable(
+                "the access could not be journaled, so nothing was shown; try again in a moment",
+                code="journal_unavailable",
+            ) from ticket.error
+        return ticket.written
+
+    def _write(self, batch: list[_Ticket]) -> None:
+        try:
+            with Session(self._engine) as session, session.begin():
+                last_id, last_hash = repository.lock_head(session)
+                rows = []
+                for ticket in batch:
+                    for values in ticket.entries:
+                        last_id += 1
+                        row = {**values, "id": last_id, "prev_hash": last_hash}
+                        row["hash"] = last_hash = entry_hash(**row)
+                        rows.append(row)
+                        ticket.written.append(last_id)
+                if rows:
+                    repository.append_many(session, rows)
+        except BaseException as exc:  # every waiting request fails with the leader; none is left hanging
+            for ticket in batch:
+                ticket.error, ticket.done, ticket.written = exc, True, []
+            return
+        for ticket in batch:
+            ticket.done = True
+        self.batches += 1
+        self.entries += len(rows)
+
+
+_COMMITTERS: weakref.WeakKeyDictionary[Engine, GroupCommitter] = weakref.WeakKeyDictionary()
+_COMMITTERS_GUARD = threading.Lock()
+
+
+def committer_for(engine: Engine) -> GroupCommitter:
+    """The process's committer for `engine` (one per engine, shared by every request thread)."""
+    with _COMMITTERS_GUARD:
+        found = _COMMITTERS.get(engine)
+        if found is None:
+            found = _COMMITTERS[engine] = GroupCommitter(engine)
+        return found
+
+
+def supports_group_commit(engine: Engine) -> bool:
+    """An in-memory SQLite database is one connection: a second transaction cannot run beside the
+    request's, so its entries stay in the request's own transaction."""
+    return not (backend_name(engine) == "sqlite" and is_in_memory(engine))
+
+
+def read_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for requests that only read: no write lock on SQLite, entries group-committed."""
+    if not supports_group_commit(engine):
+        return sessionmaker(engine, expire_on_commit=False)
+    return sessionmaker(read_only(engine), expire_on_commit=False, info={DEFERRED: engine})
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        committer_for(session.info[DEFERRED]).commit(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    # Rolled back means nothing was answered: what it would have journaled was never shown.
+    session.info.pop(PENDING, None)
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_orm_writes(session: Session, _context: Any, _instances: Any) -> None:
+    if DEFERRED in session.info and (session.new or session.dirty or session.deleted):
+        raise RuntimeError(
+            "a read-only request tried to change records; make the route a POST (reads must not write)"
+        )
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_statement_writes(state: Any) -> None:
+    if DEFERRED in state.session.info and (state.is_insert or state.is_update or state.is_delete):
+        raise RuntimeError(
+            "a read-only request tried to change records; make the route a POST (reads must not write)"
+        )
