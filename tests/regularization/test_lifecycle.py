@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -250,3 +251,72 @@ def test_self_registration_is_rate_limited_per_address(fresh_engine, tmp_path) -
     assert statuses == [201, 201, 429]
     # A refused registration creates nothing: the third person cannot sign in.
     assert client.post("/api/v1/auth/token", data={"username": "r2@example.org", "password": "a long enough password"}).status_code == 401
+
+
+def _assigned_case(client: TestClient, staff: Staff, username: str) -> tuple[int, dict[str, str], str]:
+    applicant = register(client, username)
+    filed = client.post("/api/v1/applications", headers=applicant, json=application_body()).json()
+    case_id = filed["case_id"]
+    version = client.get(f"/api/v1/cases/{case_id}", headers=staff.supervisor).json()["version"]
+    assigned = client.post(f"/api/v1/cases/{case_id}/actions", headers=staff.supervisor,
+                           json={"expected_version": version, "action": {"type": "assign", "payload": {"user_id": staff.caseworker_id}}})
+    assert assigned.status_code == 201, assigned.text
+    return case_id, applicant, filed["filed_on"]
+
+
+def test_answering_a_request_for_information_gives_back_the_decision_deadline(app) -> None:
+    """arg-test-2026 sets 90 days from filing. The request's due date is the deadline while it is open;
+    the answer restores filing + 90 days (it used to clear the deadline, dropping the case from the
+    queue's "due before" view). The queue lists it due before day 91, not before day 90."""
+    client, staff = app
+    case_id, applicant, filed_on = _assigned_case(client, staff, "deadline@example.org")
+    decide_by = dt.date.fromisoformat(filed_on) + dt.timedelta(days=90)
+    due = (dt.date.today() + dt.timedelta(days=20)).isoformat()
+    assert client.post(f"/api/v1/cases/{case_id}/request-information", headers=staff.caseworker,
+                       json={"message": "Send your passport's photo page.", "due_date": due}).status_code == 201
+    case = client.get(f"/api/v1/cases/{case_id}", headers=applicant).json()
+    assert case["deadline"] == due
+    answered = client.post(f"/api/v1/cases/{case_id}/actions", headers=applicant,
+                           json={"expected_version": case["version"], "action": {"type": "provide_information", "payload": {"message": "Sent."}}})
+    assert answered.status_code == 201, answered.text
+    case = client.get(f"/api/v1/cases/{case_id}", headers=applicant).json()
+    assert case["status"] == "in_progress" and case["deadline"] == decide_by.isoformat()
+    for before_day, listed in ((decide_by, False), (decide_by + dt.timedelta(days=1), True)):
+        due_soon = client.get("/api/v1/queue", headers=staff.supervisor, params={"deadline_before": before_day.isoformat()}).json()
+        assert (case_id in [item["case_id"] for item in due_soon["items"]]) is listed
+
+
+def test_a_decided_case_refuses_further_casework_but_not_notes_consent_or_the_appeal(app) -> None:
+    client, staff = app
+    case_id, applicant, _ = _assigned_case(client, staff, "decided@example.org")
+    granted = client.post(f"/api/v1/cases/{case_id}/decision", headers=staff.caseworker, json={"outcome": "grant"})
+    assert granted.status_code == 201, granted.text
+
+    def act(headers: dict[str, str], type_: str, payload: dict) -> Any:
+        version = client.get(f"/api/v1/cases/{case_id}", headers=staff.supervisor).json()["version"]
+        return client.post(f"/api/v1/cases/{case_id}/actions", headers=headers, json={"expected_version": version, "action": {"type": type_, "payload": payload}})
+
+    before = client.get(f"/api/v1/cases/{case_id}", headers=staff.supervisor).json()["version"]
+    refused = [
+        act(staff.supervisor, "assign", {"user_id": staff.caseworker_id}),
+        client.post(f"/api/v1/cases/{case_id}/request-information", headers=staff.caseworker,
+                    json={"message": "One more document.", "due_date": (dt.date.today() + dt.timedelta(days=10)).isoformat()}),
+        act(applicant, "withdraw", {"reason": "No longer needed."}),
+        client.post(f"/api/v1/cases/{case_id}/evidence", headers=applicant, files={"file": ("late.png", png_bytes(color="blue"), "image/png")},
+                    data={"kind": "utility_bill", "document_date": "2025-03-01"}),
+    ]
+    for response in refused:
+        assert response.status_code == 409, response.text
+        assert response.json()["error"] == "invalid_transition" and "the case was granted" in response.json()["message"]
+    assert client.get(f"/api/v1/cases/{case_id}", headers=staff.supervisor).json()["version"] == before
+    assert act(staff.caseworker, "note", {"text": "Permit card sent."}).status_code == 201
+    assert act(applicant, "consular_consent", {"state": "BOL", "granted": True}).status_code == 201
+
+    # A refused case is reopened only by its appeal; then it may be assigned again.
+    case_id, applicant = _refused_case(client, staff, "refused-then-appealed@example.org")
+    version = client.get(f"/api/v1/cases/{case_id}", headers=staff.supervisor).json()["version"]
+    assign = {"type": "assign", "payload": {"user_id": staff.caseworker_id}}
+    assert client.post(f"/api/v1/cases/{case_id}/actions", headers=staff.supervisor, json={"expected_version": version, "action": assign}).status_code == 409
+    assert client.post(f"/api/v1/cases/{case_id}/appeal", headers=applicant, json={"grounds": "New evidence."}).status_code == 201
+    version = client.get(f"/api/v1/cases/{case_id}", headers=staff.supervisor).json()["version"]
+    assert client.post(f"/api/v1/cases/{case_id}/actions", headers=staff.supervisor, json={"expected_version": version, "action": assign}).status_code == 201

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from amparo.cases.actions import _Payload, register
-from amparo.cases.reducer import ActionEvent, InvalidTransition, _require, branch
+from amparo.cases.reducer import BRANCHES, ActionEvent, InvalidTransition, _require, branch
 from amparo.cases.schemas import CaseState
 
 
@@ -30,6 +30,9 @@ class Status:
 
 #: Statuses in which a decision may be proposed or made (a first decision).
 UNDECIDED = frozenset({"open", "in_progress", "awaiting_information"})
+#: Statuses in which a decision is in effect: only the appeal (of a refusal), notes and the person's
+#: consular consent may follow.
+DECIDED = frozenset({Status.GRANTED, Status.REFUSED})
 #: Case status -> the status a certificate verifier understands (`amparo.certificates.validity`).
 CERTIFICATE_STATUS = {Status.REFUSAL_PROPOSED: "under_review"}
 
@@ -117,6 +120,7 @@ def _filed(state: CaseState | None, payload: ApplicationFiled, event: ActionEven
 @branch("evidence_added")
 def _evidence(state: CaseState | None, payload: EvidenceAdded, event: ActionEvent) -> CaseState:
     state = _require(state, event)
+    refuse_once_decided(state, event)
     programme = dict(state.programme or {}, overall=payload.overall)
     return state.model_copy(update={"evidence": state.evidence + 1, "programme": programme})
 
@@ -180,3 +184,72 @@ def _appealed(state: CaseState | None, payload: AppealFiled, event: ActionEvent)
     return state.model_copy(
         update={"status": Status.UNDER_APPEAL, "appeal": {"filed_on": payload.filed_on.isoformat(), "seq": event.seq}}
     )
+
+
+# --- the generic actions on a regularization case ---------------------------------------------------
+# `amparo.cases.reducer` holds the branches of actions every case has (assign, request and provide
+# information, withdraw). On a case holding an application two programme rules apply on top of them,
+# so each of those branches is wrapped here (this module is imported by the reducer itself, so every
+# replay sees the same rules):
+#
+# * once decided (granted or refused) the case takes no more casework: assign, request_information,
+#   provide_information and withdraw are refused with 409 invalid_transition. The appeal of a refusal
+#   reopens it (appeal_filed), after which casework is allowed again. Notes and consular consent stay
+#   allowed (a note documents; consent is the person's to give or withdraw at any time). An employer's
+#   answer to an invitation is recorded whatever the status: refusing it would tell the employer the
+#   application's status, which they must never learn.
+# * answering a request for information gives the case back the deadline the programme set: the
+#   decision deadline recorded at filing (`decide_by`, filing date + decision_deadline_days). A
+#   programme has no rule that stops or extends that clock while information is awaited, so the
+#   answer neither clears it (the bug this fixes) nor moves it. An answer during an appeal returns the
+#   case to under_appeal (the appeal has no deadline of its own).
+
+#: What to do instead, per action refused on a decided case.
+_INSTEAD = {
+    "assign": "a decided case needs no assignment; if the refusal is appealed, assign the appeal",
+    "request_information": "the decision is made; if the applicant appeals, ask for information during the appeal",
+    "provide_information": "the decision is made; to contest a refusal, file an appeal with the new information",
+    "withdraw": "the decision is made and stays on record; a refusal can be appealed",
+    "evidence_added": "the decision is made; to contest a refusal, file an appeal first and then add the evidence",
+}
+
+
+def refuse_once_decided(state: CaseState, event: ActionEvent) -> None:
+    """InvalidTransition (409) when `event` would change a decided regularization case."""
+    if state.programme is not None and state.status in DECIDED:
+        raise InvalidTransition(
+            f"{event.type.replace('_', ' ')} is not possible: the case was {state.status} and the decision is in effect; "
+            + _INSTEAD.get(event.type, "only an appeal of a refusal, notes and consular consent may follow"),
+            details=[{"field": "type", "value": event.type, "expected": "an appeal of a refusal, a note or consular consent"}],
+        )
+
+
+def _guarded(name: str) -> None:
+    generic = BRANCHES[name]
+
+    def regularization_branch(state: CaseState | None, payload: Any, event: ActionEvent) -> CaseState:
+        if state is not None:
+            refuse_once_decided(state, event)
+        return generic(state, payload, event)
+
+    BRANCHES[name] = regularization_branch
+
+
+for _name in ("assign", "request_information", "withdraw"):
+    _guarded(_name)
+_generic_provide = BRANCHES["provide_information"]
+
+
+def _provide(state: CaseState | None, payload: Any, event: ActionEvent) -> CaseState:
+    state = _require(state, event)
+    refuse_once_decided(state, event)
+    answered = _generic_provide(state, payload, event)
+    if state.programme is None:
+        return answered
+    if state.appeal is not None:
+        return answered.model_copy(update={"status": Status.UNDER_APPEAL, "deadline": None})
+    decide_by = state.programme.get("decide_by")
+    return answered.model_copy(update={"deadline": date.fromisoformat(decide_by) if decide_by else None})
+
+
+BRANCHES["provide_information"] = _provide

@@ -325,6 +325,8 @@ def add_evidence(
     """
     purpose = audit.check_purpose(purpose)
     case, application = visible_case(session, actor, case_ref, Permission.EVIDENCE_ADD)
+    # Refused before the file is stored, not only when the action is appended.
+    reg.refuse_once_decided(case_service.state_of(case), reducer.ActionEvent("evidence_added", {}, case.version + 1, utcnow()))
     _check_kinds([kind], "kind")
     received = today()
     if document_date > received:
