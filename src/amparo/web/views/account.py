@@ -8,7 +8,7 @@ password, remote_addr, kind="web")`, owned by the auth package; `service.logout`
 from __future__ import annotations
 
 import datetime
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -44,17 +44,40 @@ def sign_in_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/sign-in?{urlencode({'next': back})}", status_code=303)
 
 
-def safe_next(target: str | None) -> str:
-    """Where to go after signing in: a path on this site only, never another site (open redirect)."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/"
+#: Where each role lands after signing in when no page asked for the sign-in (`next`).
+START_PAGES: dict[str, str] = {
+    "applicant": "/my/cases",
+    "caseworker": "/staff/queue",
+    "supervisor": "/supervisor/sign-off",
+    "programme_admin": "/admin/programmes",
+}
+
+
+def start_page(role: str) -> str:
+    """The role's own starting page; the home page for a role without pages of its own."""
+    return START_PAGES.get(str(role), "/")
+
+
+def safe_next(target: str | None) -> str | None:
+    """Where to go after signing in, when a page asked: a path on this site only, never another site
+    (an open redirect), never back to signing in or out. None when `target` is missing, unsafe or
+    the home page (which needs no sign-in: the role's start page is more useful)."""
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return None
+    # Browsers read "\\" as "/", and drop tabs and newlines: "/\\evil.example" or "/\t/evil.example"
+    # would leave the site.
+    if "\\" in target or any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in target):
+        return None
+    split = urlsplit(target)
+    if split.scheme or split.netloc or target == "/" or split.path.rstrip("/") in ("/sign-in", "/sign-out"):
+        return None
+    return target
 
 
 @router.get("/sign-in", name="sign_in")
 def sign_in_page(request: Request) -> HTMLResponse:
     """The sign-in form."""
-    return render(request, "account/sign_in.html", {"form": blank_form(SignInForm), "next": request.query_params.get("next")})
+    return render(request, "account/sign_in.html", {"form": blank_form(SignInForm), "next": safe_next(request.query_params.get("next"))})
 
 
 @router.post("/sign-in", name="sign_in_submit")
@@ -63,7 +86,7 @@ async def sign_in(request: Request) -> Response:
     data, form = await read_form(request, SignInForm)
     target = (await request.form()).get("next")
     next_path = safe_next(target if isinstance(target, str) else None)
-    context = {"form": form, "next": next_path if next_path != "/" else None}
+    context = {"form": form, "next": next_path}
     if data is None:
         return render(request, "account/sign_in.html", context, status_code=422)
     from amparo.auth import service  # imported here: the auth package imports the database layer
@@ -81,7 +104,7 @@ async def sign_in(request: Request) -> Response:
         # One message for an unknown user and a wrong password: the page must not reveal who has an account.
         form.add_error("password", _("The email address, phone number or password is not right. Check them and try again."))
         return render(request, "account/sign_in.html", context, status_code=401)
-    response = RedirectResponse(next_path, status_code=303)
+    response = RedirectResponse(next_path or start_page(outcome.user.role), status_code=303)
     lifetime = int((outcome.expires_at - _utcnow(outcome.expires_at)).total_seconds())
     set_session_cookie(response, request, outcome.token, max_age=max(lifetime, 0))
     return response
