@@ -9,6 +9,7 @@ from sqlalchemy import inspect, text
 from amparo.db.base import import_all_models
 from amparo.db.engine import make_engine
 from amparo.db.migrations import current_revision, downgrade, head_revision, upgrade
+from amparo.people.names import search_keys
 
 
 def test_empty_database_migrates_to_head_and_back(fresh_database_url):
@@ -67,5 +68,28 @@ def test_a_read_only_sqlite_transaction_does_not_block_writers(tmp_path):
                 with writer.begin():
                     writer.execute(sql("UPDATE audit_head SET last_hash = last_hash"))
             writer_engine.dispose()
+    finally:
+        engine.dispose()
+
+
+def test_migration_0004_keeps_only_the_name_keys_that_begin_no_other(fresh_database_url):
+    engine = make_engine(fresh_database_url)
+    try:
+        upgrade(engine, "0003_application_drafts")
+        # Keys as revisions before 0004 stored them: every tail, family-first and given-first.
+        stored = ["perez soto ana", "soto ana", "ana", "ana perez soto", "perez soto", "soto"]
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO jurisdictions (code, name, created_at) VALUES ('ARG', 'Argentina', CURRENT_TIMESTAMP)"))
+            connection.execute(text(
+                "INSERT INTO persons (id, given_names, family_names, sex, languages, jurisdiction_code, created_at)"
+                " VALUES (1, 'Ana', 'Pérez Soto', 'female', '[]', 'ARG', CURRENT_TIMESTAMP)"
+            ))
+            for key in stored:
+                connection.execute(text("INSERT INTO person_name_keys (person_id, key) VALUES (1, :key)"), {"key": key})
+        upgrade(engine)
+        with engine.connect() as connection:
+            kept = set(connection.scalars(text("SELECT key FROM person_name_keys WHERE person_id = 1")))
+        assert kept == {"perez soto ana", "soto ana", "ana perez soto"}
+        assert kept == set(search_keys("Ana", "Pérez Soto"))  # what a person added today gets
     finally:
         engine.dispose()

@@ -14,7 +14,7 @@ import pytest
 from amparo.auth import policy
 from amparo.auth.policy import Action, Actor, Relation, Role
 from amparo.cases import service as cases
-from amparo.errors import Forbidden, NotFound
+from amparo.errors import Forbidden, InvalidInput, NotFound
 from amparo.people import service as people
 from builders import actor_for, force_assign, grant_consent, make_case, make_person, make_user
 
@@ -168,3 +168,36 @@ def test_case_list_filters_and_case_number_search(session):
     assert ids(assigned_to=clerk.id) == [b.id]
     assert ids(status="open", q="rojas") == []
     assert ids(status="open", q="ana") == [a.id]
+
+
+def test_a_name_search_pages_in_name_order_without_repeats_or_gaps(session):
+    # Seven Rojas (one with two cases) and one Rosales in scope, a Rojas elsewhere: pages of two.
+    given = ["Zoe", "Ana", "Luis", "Marta", "Beto", "Inés", "Carla"]
+    persons = [make_person(session, given_names=g, family_names="Rojas") for g in given]
+    cases_by_person = {p.id: [make_case(session, p).id] for p in persons}
+    cases_by_person[persons[3].id].append(make_case(session, persons[3]).id)
+    make_case(session, make_person(session, given_names="Ana", family_names="Rosales"))
+    make_case(session, make_person(session, "CHL", given_names="Ana", family_names="Rojas"))
+    actor = actor_for(make_user(session, Role.CASEWORKER))
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = cases.list_cases(session, actor, {"q": "roja"}, limit=2, cursor=cursor, purpose=PURPOSE)
+        seen += [(c.person_id, c.id) for c in page.items]
+        pages += 1
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    # Name order ("rojas ana", "rojas beto", ...), a person's newest case first, each case once.
+    by_name = sorted(persons, key=lambda p: p.given_names.replace("é", "e"))
+    expected = [(p.id, cid) for p in by_name for cid in sorted(cases_by_person[p.id], reverse=True)]
+    assert seen == expected and pages == 4
+
+
+def test_a_cursor_from_another_listing_is_refused_with_a_clear_error(session):
+    make_case(session, make_person(session, family_names="Rojas"))
+    make_case(session, make_person(session, family_names="Rojas"))
+    actor = actor_for(make_user(session, Role.CASEWORKER))
+    by_id = cases.list_cases(session, actor, {}, limit=1, purpose=PURPOSE).next_cursor
+    with pytest.raises(InvalidInput) as raised:
+        cases.list_cases(session, actor, {"q": "rojas"}, limit=1, cursor=by_id, purpose=PURPOSE)
+    assert raised.value.details[0]["field"] == "cursor" and "previous page" in raised.value.message

@@ -6,13 +6,13 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, false, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, exists, false, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from amparo.cases.models import Action, Case, CaseConsularConsent, CaseNumberCounter
 from amparo.db.compat import insert_for
-from amparo.people.models import PersonNationality
-from amparo.people.repository import name_filter
+from amparo.people.models import PersonNameKey, PersonNationality
+from amparo.people.repository import key_range
 from amparo.people.names import prefix_upper_bound
 
 _cases = Case.__table__
@@ -164,22 +164,18 @@ def _number_filter(session: Session, q: str) -> ColumnElement[bool]:
     return in_range
 
 
-def list_page(
-    session: Session,
+def _filtered(
+    query: Select[Any],
     scope: ColumnElement[bool],
     *,
-    kind: str | None = None,
-    status: str | None = None,
-    jurisdiction: str | None = None,
-    assigned_to: int | None = None,
-    nationality: str | None = None,
-    q: str | None = None,
-    deadline_before: date | None = None,
-    after_id: int | None = None,
-    limit: int = 50,
-) -> list[Case]:
-    """Up to `limit + 1` cases, newest first, after keyset `after_id` (the extra row says "more")."""
-    query = select(Case).where(scope)
+    kind: str | None,
+    status: str | None,
+    jurisdiction: str | None,
+    assigned_to: int | None,
+    nationality: str | None,
+    deadline_before: date | None,
+) -> Select[Any]:
+    query = query.where(scope)
     if kind:
         query = query.where(Case.kind == kind)
     if status:
@@ -194,14 +190,88 @@ def list_page(
         )
     if deadline_before is not None:
         query = query.where(Case.deadline < deadline_before)
+    return query
+
+
+def list_page(
+    session: Session,
+    scope: ColumnElement[bool],
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+    jurisdiction: str | None = None,
+    assigned_to: int | None = None,
+    nationality: str | None = None,
+    q: str | None = None,
+    deadline_before: date | None = None,
+    after_id: int | None = None,
+    limit: int = 50,
+) -> list[Case]:
+    """Up to `limit + 1` cases, newest first, after keyset `after_id` (the extra row says "more").
+
+    `q` here is a case number (prefix); a search by name is `list_page_by_name`.
+    """
+    query = _filtered(
+        select(Case), scope, kind=kind, status=status, jurisdiction=jurisdiction, assigned_to=assigned_to,
+        nationality=nationality, deadline_before=deadline_before,
+    )
     if q:
-        if looks_like_case_number(q):
-            query = query.where(_number_filter(session, q))
-        else:
-            query = query.where(name_filter(session, q, Case.person_id))
+        query = query.where(_number_filter(session, q))
     if after_id is not None:
         query = query.where(Case.id < after_id)
     return list(session.scalars(query.order_by(Case.id.desc()).limit(limit + 1)))
+
+
+_longer_key = PersonNameKey.__table__.alias("longer_key")
+#: Sorts after every character a normalised name key can hold (lower-case letters, digits, space).
+_AFTER_EVERY_CHARACTER = "\uffff"
+
+
+def list_page_by_name(
+    session: Session,
+    scope: ColumnElement[bool],
+    q: str,
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+    jurisdiction: str | None = None,
+    assigned_to: int | None = None,
+    nationality: str | None = None,
+    deadline_before: date | None = None,
+    after: tuple[str, int, int] | None = None,
+    limit: int = 50,
+) -> list[tuple[Case, str]]:
+    """Up to `limit + 1` (case, matched name key) pairs in name order, after keyset `after`
+    (key, person id, case id).
+
+    Ordered by the matched key, then person, then newest case: the database reads the name index
+    from the prefix onwards and stops after a page of rows in scope, however common the name — a
+    newest-first walk checks each case against the name index and, for a surname shared by one
+    person in three hundred, reads ~15,000 cases to fill a page. A person is listed under the longest
+    of their keys that match (two unrelated keys matching the same prefix, rare, list them twice).
+    """
+    query = _filtered(
+        select(Case, PersonNameKey.key).join(PersonNameKey, PersonNameKey.person_id == Case.person_id),
+        scope, kind=kind, status=status, jurisdiction=jurisdiction, assigned_to=assigned_to,
+        nationality=nationality, deadline_before=deadline_before,
+    ).where(key_range(q), ~exists().where(
+        # A person's key that begins another of their keys ("rojas" of "rojas ana") matches whatever
+        # the longer one matches: list each person under the longer one only (a primary-key probe).
+        _longer_key.c.person_id == PersonNameKey.person_id,
+        _longer_key.c.key > PersonNameKey.key,
+        _longer_key.c.key < PersonNameKey.key + _AFTER_EVERY_CHARACTER,
+    ))
+    if after is not None:
+        key, person_id, case_id = after
+        query = query.where(
+            or_(
+                PersonNameKey.key > key,
+                and_(PersonNameKey.key == key, PersonNameKey.person_id > person_id),
+                and_(PersonNameKey.key == key, PersonNameKey.person_id == person_id, Case.id < case_id),
+            )
+        )
+    query = query.order_by(PersonNameKey.key, PersonNameKey.person_id, Case.id.desc()).limit(limit + 1)
+    return [(case, key) for case, key in session.execute(query)]
 
 
 def touch_values(now: datetime, state_json: dict[str, Any], *, status: str, assigned_user_id: int | None, deadline: date | None) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from amparo.cases import reducer, repository
 from amparo.cases.models import Action, Case
 from amparo.cases.schemas import ActionIn, CaseCreate, CaseFilters, CaseState
 from amparo.db.compat import utcnow
-from amparo.db.pagination import Page, check_limit, decode_cursor, encode_cursor
+from amparo.db.pagination import Page, check_limit, decode_cursor, decode_cursor_fields, encode_cursor
 from amparo.errors import Conflict, Forbidden, InvalidInput, NotFound
 from amparo.jurisdictions.service import require_jurisdiction
 from amparo.people import repository as people
@@ -277,11 +277,11 @@ def list_cases(
     *,
     deadline_before: date | None = None,
 ) -> Page[Case]:
-    """Cases the actor may list, newest first, filtered; one page. Journaled with the ids shown."""
+    """Cases the actor may list, newest first (by name when `q` is a name), filtered; one page.
+    Journaled with the ids shown."""
     filters = validate(CaseFilters, filters or {}, what="filters")
     purpose = audit.check_purpose(purpose)
     limit = check_limit(limit)
-    after_id = decode_cursor(cursor)
     relations = people_service.granted_relations(actor, Permission.CASE_LIST)
     if not relations:
         raise Forbidden(f"your role {actor.role.value!r} may not list cases")
@@ -289,13 +289,26 @@ def list_cases(
         relations, user_id=actor.user_id, jurisdiction=actor.jurisdiction, person_id=actor.person_id,
         consular_state=actor.consular_state,
     )
-    rows = repository.list_page(
-        session, scope, kind=filters.kind.value if filters.kind else None, status=filters.status,
-        jurisdiction=filters.jurisdiction, assigned_to=filters.assigned_to, nationality=filters.nationality,
-        q=filters.q, deadline_before=deadline_before, after_id=after_id, limit=limit,
-    )
-    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
-    rows = rows[:limit]
+    common = {
+        "kind": filters.kind.value if filters.kind else None, "status": filters.status,
+        "jurisdiction": filters.jurisdiction, "assigned_to": filters.assigned_to, "nationality": filters.nationality,
+        "deadline_before": deadline_before, "limit": limit,
+    }
+    if filters.q and not repository.looks_like_case_number(filters.q):
+        # By name: in name order, which reads one page of the name index however common the name.
+        after = decode_cursor_fields(cursor, id=int, k=str, p=int)
+        named = repository.list_page_by_name(
+            session, scope, filters.q, after=(after["k"], after["p"], after["id"]) if after else None, **common
+        )
+        next_cursor = None
+        if len(named) > limit:
+            last, key = named[limit - 1]
+            next_cursor = encode_cursor(last.id, k=key, p=last.person_id)
+        rows = list({case.id: case for case, _key in named[:limit]}.values())  # once, if two keys matched
+    else:
+        rows = repository.list_page(session, scope, q=filters.q, after_id=decode_cursor(cursor), **common)
+        next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+        rows = rows[:limit]
     # Each row is checked against the table itself too: a mistake in the SQL mirror hides, never leaks.
     nationalities = repository.nationalities_by_person(session, [c.person_id for c in rows]) if actor.consular_state else {}
     rows = [

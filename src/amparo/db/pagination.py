@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,25 +30,34 @@ class Page(BaseModel, Generic[T]):
     )
 
 
-def encode_cursor(last_id: int) -> str:
-    raw = json.dumps({"id": last_id}, separators=(",", ":")).encode()
+def encode_cursor(last_id: int, **more: str | int) -> str:
+    """A cursor after the row `last_id`; `more` holds the rest of the key when pages are not in id order."""
+    raw = json.dumps({"id": last_id, **more}, separators=(",", ":"), ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str | None) -> int | None:
     """The last id of the previous page, or None for the first page."""
+    fields = decode_cursor_fields(cursor, id=int)
+    return None if fields is None else fields["id"]
+
+
+def decode_cursor_fields(cursor: str | None, **expected: type) -> dict[str, Any] | None:
+    """The key of the previous page's last row, each of `expected`'s fields of its type; None for the first page."""
     if cursor is None or cursor == "":
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))["id"]
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ValueError
-        return value
+        document = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        fields = {name: document[name] for name in expected}
+        for name, kind in expected.items():
+            if not isinstance(fields[name], kind) or isinstance(fields[name], bool):
+                raise ValueError
+        return fields
     except (ValueError, KeyError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
         raise InvalidInput(
-            f"cursor {cursor!r} is not one this server issued; pass the next_cursor of the previous page unchanged",
-            details=[{"field": "cursor", "value": cursor, "expected": "the next_cursor of a previous page"}],
+            f"cursor {cursor!r} is not one this server issued for this listing; pass the next_cursor of the previous page unchanged",
+            details=[{"field": "cursor", "value": cursor, "expected": "the next_cursor of a previous page of the same search"}],
         ) from None
 
 

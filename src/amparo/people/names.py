@@ -34,20 +34,21 @@ _EXTRA = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d",
 
 
 def search_keys(given_names: str, family_names: str) -> list[str]:
-    """Every key under which a person is found: each word onwards, family-first and given-first.
+    """Every key under which a person is found: each word onwards, family-first and given-first,
+    without a key that begins another (a search for its prefix finds the longer key anyway).
 
     >>> search_keys("Ana", "Pérez Soto")
-    ['perez soto ana', 'soto ana', 'ana', 'ana perez soto']
+    ['perez soto ana', 'soto ana', 'ana perez soto']
     """
     family, given = normalise(family_names), normalise(given_names)
-    keys: list[str] = []
+    tails: list[str] = []
     for full in (f"{family} {given}".strip(), f"{given} {family}".strip()):
         words = full.split(" ")
         for start in range(len(words)):
             key = " ".join(words[start:])[:KEY_LENGTH]
-            if key and key not in keys:
-                keys.append(key)
-    return keys
+            if key and key not in tails:
+                tails.append(key)
+    return [key for key in tails if not any(other != key and other.startswith(key) for other in tails)]
 
 
 def prefix_upper_bound(prefix: str) -> str:

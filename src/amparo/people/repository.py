@@ -37,7 +37,7 @@ def replace_name_keys(session: Session, person: Person) -> None:
 SELECTIVE_NAME_MATCHES = 1000
 
 
-def _key_range(q: str) -> ColumnElement[bool]:
+def key_range(q: str) -> ColumnElement[bool]:
     prefix = normalise(q)
     if not prefix:
         return false()
@@ -46,7 +46,7 @@ def _key_range(q: str) -> ColumnElement[bool]:
 
 def name_prefix_ids(q: str) -> Select[tuple[int]]:
     """Ids of persons with a name key starting with the normalised `q` (an index range scan)."""
-    return select(PersonNameKey.person_id).where(_key_range(q))
+    return select(PersonNameKey.person_id).where(key_range(q))
 
 
 def name_filter(session: Session, q: str, person_id: ColumnElement[int]) -> ColumnElement[bool]:
@@ -60,7 +60,7 @@ def name_filter(session: Session, q: str, person_id: ColumnElement[int]) -> Colu
     ids = session.scalars(name_prefix_ids(q).limit(SELECTIVE_NAME_MATCHES + 1)).all()
     if len(ids) <= SELECTIVE_NAME_MATCHES:
         return person_id.in_(sorted(set(ids))) if ids else false()
-    return exists().where(PersonNameKey.person_id == person_id, _key_range(q))
+    return exists().where(PersonNameKey.person_id == person_id, key_range(q))
 
 
 def assigned_person_ids(session: Session, user_id: int, person_ids: Iterable[int]) -> set[int]:

@@ -1,0 +1,41 @@
+"""Name keys: drop each key that begins another key of the same person.
+
+Revision ID: 0004_minimal_name_keys
+Revises: 0003_application_drafts
+Create Date: 2026-11-30
+
+A key such as "rojas" beside "rojas ana" finds nobody the longer key does not (searches are by prefix),
+but it made name searches in name order walk every Rojas twice. `amparo.people.names.search_keys`
+no longer writes such keys; this removes those already stored. The removed keys are implied by the
+kept ones, so the downgrade recomputes nothing and keeps the table as it is.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004_minimal_name_keys"
+down_revision = "0003_application_drafts"
+branch_labels = None
+depends_on = None
+
+#: Sorts after every character a normalised key holds.
+_AFTER_EVERY_CHARACTER = "\uffff"
+
+
+def upgrade() -> None:
+    op.execute(
+        sa.text(
+            "DELETE FROM person_name_keys WHERE EXISTS ("
+            " SELECT 1 FROM person_name_keys AS longer"
+            " WHERE longer.person_id = person_name_keys.person_id"
+            " AND longer.key > person_name_keys.key"
+            " AND longer.key < person_name_keys.key || :after)"
+        ).bindparams(after=_AFTER_EVERY_CHARACTER)
+    )
+
+
+def downgrade() -> None:
+    # Nothing to restore: every removed key is a prefix of a key that stayed, so searches find the same persons.
+    pass
