@@ -238,14 +238,22 @@ def _write(
     ])
     certificates_rows = _certificates(session, settings, checked, people, numbers, case_ids)
     session.execute(insert(Certificate.__table__), certificates_rows)
+    entries: list[tuple[str, int, dict[str, Any], str]] = []
     for item, case_id, number, certificate in zip(checked, case_ids, numbers, certificates_rows):
-        audit.record(session, actor, "case:append", "case", case_id, purpose, {"type": "application_filed", "seq": 2},
-                     username=None if actor else operator or "system")
-        audit.record(session, actor, Permission.APPLICATION_FILE.value, "case", case_id, purpose,
-                     {"programme": item.programme.key, "on_behalf": True, "certificate": certificate["id"]},
-                     username=None if actor else operator or "bulk-intake")
+        entries.append(("case:append", case_id, {"type": "application_filed", "seq": 2}, operator or "system"))
+        entries.append((Permission.APPLICATION_FILE.value, case_id,
+                        {"programme": item.programme.key, "on_behalf": True, "certificate": certificate["id"]}, operator or "bulk-intake"))
         result.filed.append(FiledRow(item.index, case_id, number, item.assessment))
+    _journal(session, actor, entries, purpose)
     session.flush()
+
+
+def _journal(session: Session, actor: Actor | None, entries: list[tuple[str, int, dict[str, Any], str]], purpose: str) -> None:
+    """The audit entries of the batch, in the per-row path's order: (action, case id, detail, username
+    when there is no actor). One `audit.record` each, 3 statements per entry: about half the cost of a
+    filed row; a set-at-a-time append in `amparo.audit.service` would take the head once per batch."""
+    for action, case_id, detail, username in entries:
+        audit.record(session, actor, action, "case", case_id, purpose, detail, username=None if actor else username)
 
 
 def _certificates(
