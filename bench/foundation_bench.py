@@ -277,20 +277,12 @@ class Workload:
         return f"SELECT * FROM cases WHERE jurisdiction_code = 'ARG' AND {where} ORDER BY id DESC LIMIT 51"
 
     def sql_search_name(self, client: int, i: int, audited: bool = False) -> None:
-        # The repository's plan (amparo.people.repository.name_filter): probe the name index for up to
-        # 1,001 persons; a rare name is looked up by those ids, a common one by a newest-first walk.
+        # The repository's plan (amparo.cases.repository.list_page_by_name): the name index in key
+        # order from the prefix, each person's cases, one page of 51 rows in the caseworker's scope.
         prefix = normalise(self.rng.choice(self.terms))
-        key_range = {"lo": prefix, "hi": prefix_upper_bound(prefix)}
+        params = {"lo": prefix, "hi": prefix_upper_bound(prefix), "after": "\uffff"}
         with (self.engine if audited else self.reader).begin() as c:
-            ids = [r[0] for r in c.execute(text("SELECT person_id FROM person_name_keys WHERE key >= :lo AND key < :hi "
-                                                "LIMIT 1001"), key_range)]
-            if len(ids) <= 1000:
-                rows = c.execute(text(self._search_sql("person_id IN :ids")).bindparams(_expanding("ids")),
-                                 {"ids": sorted(set(ids)) or [0]}).all()
-            else:
-                rows = c.execute(text(self._search_sql(
-                    "EXISTS (SELECT 1 FROM person_name_keys k WHERE k.person_id = cases.person_id "
-                    "AND k.key >= :lo AND k.key < :hi)")), key_range).all()
+            rows = c.execute(text(NAME_SEARCH_SQL), params).all()
             if audited:
                 _audit(c, self.workers[client], "case:list", None, {"ids": [r.id for r in rows]})
 
@@ -313,8 +305,17 @@ class Workload:
             raise RuntimeError("argon2 verification failed")
 
 
+#: The name search as `amparo.cases.repository.list_page_by_name` runs it for a caseworker of ARG.
+NAME_SEARCH_SQL = (
+    "SELECT cases.*, k.key FROM cases JOIN person_name_keys k ON k.person_id = cases.person_id "
+    "WHERE cases.jurisdiction_code = 'ARG' AND k.key >= :lo AND k.key < :hi AND NOT EXISTS ("
+    "SELECT 1 FROM person_name_keys l WHERE l.person_id = k.person_id AND l.key > k.key "
+    "AND l.key < k.key || :after) ORDER BY k.key, k.person_id, cases.id DESC LIMIT 51"
+)
+
+
 def explain(url: str, seeded: Seeded) -> None:
-    """Print the query plans of the two searches (the shapes the repository runs), for a rare and a
+    """Print the query plans of the searches (the shapes the repository runs), for a rare and a
     common name and for a case number."""
     engine = make_engine(url, pool_size=1, max_overflow=0)
     prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN (ANALYZE, BUFFERS) "
@@ -323,19 +324,16 @@ def explain(url: str, seeded: Seeded) -> None:
         common = c.execute(text("SELECT key, count(*) AS n FROM person_name_keys WHERE person_id < 2000 GROUP BY key "
                                 "ORDER BY n DESC LIMIT 1")).one()[0]
         rare = c.execute(text("SELECT key FROM person_name_keys WHERE person_id = :p"), {"p": seeded.persons // 3}).first()[0]
-        walk = ("EXISTS (SELECT 1 FROM person_name_keys k WHERE k.person_id = cases.person_id "
-                "AND k.key >= :lo AND k.key < :hi)")
-        cases = [("name (common), newest-first walk", walk, common),
-                 ("name (rare), by ids", "person_id IN (SELECT person_id FROM person_name_keys WHERE key >= :lo AND key < :hi)", rare),
-                 ("case number", "number >= :lo AND number < :hi", number)]
-        for label, where, term in cases:
-            params = {"lo": term, "hi": prefix_upper_bound(term)}
-            matches = c.scalar(text(f"SELECT count(*) FROM cases WHERE jurisdiction_code = 'ARG' AND {where}"), params)
-            console.print(f"[bold]{label}: {term!r} matches {matches} cases")
+        cases = [("name (common), in name order", NAME_SEARCH_SQL, common),
+                 ("name (rare), in name order", NAME_SEARCH_SQL, rare),
+                 ("case number", Workload._search_sql("number >= :lo AND number < :hi"), number)]
+        for label, query, term in cases:
+            params = {"lo": term, "hi": prefix_upper_bound(term), "after": "\uffff"}
+            console.print(f"[bold]{label}: {term!r}")
             started = time.perf_counter()
-            c.execute(text(Workload._search_sql(where)), params).all()
+            c.execute(text(query), params).all()
             console.print(f"  one run: {(time.perf_counter() - started) * 1000:.1f} ms")
-            for row in c.execute(text(prefix + Workload._search_sql(where)), params):
+            for row in c.execute(text(prefix + query), params):
                 console.print("  " + " | ".join(str(v) for v in row))
     engine.dispose()
 

@@ -34,6 +34,10 @@ def upgrade() -> None:
             " AND longer.key < person_name_keys.key || :after)"
         ).bindparams(after=_AFTER_EVERY_CHARACTER)
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # A third of the rows went: without fresh statistics the planner sorts every match of a
+        # common name instead of reading the index in order (19 ms instead of 0.5 ms on a million).
+        op.execute("ANALYZE person_name_keys")
 
 
 def downgrade() -> None:
