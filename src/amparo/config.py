@@ -21,6 +21,11 @@ DEVELOPMENT_SECRET_KEY = "amparo-development-secret-key-do-not-use-in-production
 MIN_SECRET_KEY_LENGTH = 32
 
 
+#: Memory (KiB) × passes of the weakest argon2id that OWASP's Password Storage Cheat Sheet recommends
+#: (m=7168 KiB, t=5 — equivalent in cost to m=19456, t=2).
+MIN_PASSWORD_HASH_COST = 7168 * 5
+
+
 class SettingsError(AmparoError):
     """The environment holds a setting Amparo cannot start with."""
 
@@ -57,6 +62,24 @@ class Settings(BaseSettings):
     registrations_per_address: int = Field(
         20, gt=0, description="Self-registrations allowed per address in the login rate-limit window."
     )
+    password_memory_kib: int = Field(
+        65536, ge=7168, le=4194304,
+        description="argon2id memory per password hash, in KiB (RFC 9106's second recommendation: 65536). "
+        "Lower it only knowingly: it is what makes a stolen hash expensive to crack.",
+    )
+    password_time_cost: int = Field(3, ge=1, le=20, description="argon2id passes over that memory (RFC 9106: 3).")
+    password_parallelism: int = Field(4, ge=1, le=16, description="argon2id lanes (RFC 9106: 4).")
+
+    @model_validator(mode="after")
+    def _refuse_weak_password_hashing(self) -> Settings:
+        cost = self.password_memory_kib * self.password_time_cost
+        if cost < MIN_PASSWORD_HASH_COST:
+            raise ValueError(
+                f"AMPARO_PASSWORD_MEMORY_KIB × AMPARO_PASSWORD_TIME_COST is {self.password_memory_kib} × "
+                f"{self.password_time_cost} = {cost}, below {MIN_PASSWORD_HASH_COST} (OWASP's weakest recommended "
+                "argon2id, e.g. 19456 KiB × 2 passes); raise either"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

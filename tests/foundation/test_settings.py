@@ -13,7 +13,8 @@ GOOD_SECRET = "k" * 48
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch, tmp_path):
-    for name in ("ENVIRONMENT", "DATA_DIR", "DATABASE_URL", "SECRET_KEY", "MAX_BODY_BYTES", "LOGIN_MAX_FAILURES", "LOGIN_WINDOW_SECONDS"):
+    for name in ("ENVIRONMENT", "DATA_DIR", "DATABASE_URL", "SECRET_KEY", "MAX_BODY_BYTES", "LOGIN_MAX_FAILURES", "LOGIN_WINDOW_SECONDS",
+                 "PASSWORD_MEMORY_KIB", "PASSWORD_TIME_COST", "PASSWORD_PARALLELISM"):
         monkeypatch.delenv(f"AMPARO_{name}", raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env file
     get_settings.cache_clear()
@@ -85,3 +86,17 @@ def test_get_settings_is_cached_until_cleared(monkeypatch):
     assert get_settings() is first
     get_settings.cache_clear()
     assert get_settings().max_body_bytes == 4096
+
+
+def test_password_hashing_below_owasps_weakest_recommendation_is_refused(monkeypatch):
+    settings = load_settings()
+    assert (settings.password_memory_kib, settings.password_time_cost, settings.password_parallelism) == (65536, 3, 4)
+    monkeypatch.setenv("AMPARO_PASSWORD_MEMORY_KIB", "7168")
+    monkeypatch.setenv("AMPARO_PASSWORD_TIME_COST", "5")  # 35,840: exactly the floor
+    assert load_settings().password_memory_kib == 7168
+    monkeypatch.setenv("AMPARO_PASSWORD_TIME_COST", "4")
+    with pytest.raises(SettingsError, match=r"7168 × 4 = 28672, below 35840"):
+        load_settings()
+    monkeypatch.setenv("AMPARO_PASSWORD_MEMORY_KIB", "1024")
+    with pytest.raises(SettingsError, match="AMPARO_PASSWORD_MEMORY_KIB"):
+        load_settings()

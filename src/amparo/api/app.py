@@ -10,6 +10,7 @@ from amparo import __version__
 from amparo.api.errors import install_error_handlers
 from amparo.api.limits import BodySizeLimit
 from amparo.audit.group import read_sessionmaker
+from amparo.auth.passwords import configure_from as configure_passwords
 from amparo.config import Settings, get_settings
 from amparo.db.engine import make_engine
 from amparo.web import install as install_web
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         redoc_url=None,
     )
     app.state.settings = settings
+    configure_passwords(settings)
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
     app.state.read_sessionmaker = read_sessionmaker(engine)

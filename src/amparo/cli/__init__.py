@@ -51,6 +51,15 @@ def _register() -> None:
 _register()
 
 
+@app.callback()
+def _configure() -> None:
+    """Apply the settings that shape process-wide libraries before any command runs."""
+    from amparo.auth.passwords import configure_from
+    from amparo.config import get_settings
+
+    configure_from(get_settings())
+
+
 def main() -> None:
     # Typer 0.29 vendors its own click (typer._click); older releases use click itself.
     try:
