@@ -105,7 +105,22 @@ def queue(
     after: tuple[int, int] | None,
     limit: int,
 ) -> list[tuple[Case, Application]]:
-    """Regularization cases of a jurisdiction, oldest filing first (first come, first served)."""
+    """Regularization cases of a jurisdiction, oldest filing first (first come, first served).
+
+    Pages are keyset pages on the case id (`after` is (0, last case id seen)); `applications.case_id`
+    is `cases.id`, so every way of reading below gives the same rows in the same order. Each is read
+    in index order, so that a first page reads about `limit` rows however large the tables are:
+
+    * unfiltered, or by programme: `applications` in primary-key order (or by
+      `ix_applications_programme_id_case_id`), a chunk at a time, and the chunk's cases by their key.
+      Two queries rather than a join: SQLite plans the join as a scan of `cases` (or builds a Bloom
+      filter over all of it), about 0.4 s at 1,000,000 cases;
+    * by status, deadline or assignee: the cases through their own indexes, oldest first, and each
+      case's application by its key.
+    """
+    after_id = after[1] if after is not None else None
+    if not statuses and deadline_before is None and assigned_to is None:
+        return _queue_by_application(session, jurisdiction, programme_id, after_id, limit)
     query = (
         select(Case, Application)
         .join(Application, Application.case_id == Case.id)
@@ -119,7 +134,38 @@ def queue(
         query = query.where(Case.deadline.is_not(None), Case.deadline < deadline_before)
     if assigned_to is not None:
         query = query.where(Case.assigned_user_id == assigned_to)
-    if after is not None:
-        query = query.where(Case.id > after[1])
+    if after_id is not None:
+        query = query.where(Case.id > after_id)
     query = query.order_by(Case.id).limit(limit + 1)
     return [(row[0], row[1]) for row in session.execute(query)]
+
+
+#: The largest chunk of applications read at once while filling a queue page.
+_QUEUE_CHUNK_MAX = 2000
+
+
+def _queue_by_application(
+    session: Session, jurisdiction: str, programme_id: str | None, after_id: int | None, limit: int
+) -> list[tuple[Case, Application]]:
+    """`limit + 1` applications of the jurisdiction after `after_id`, in case-id order, with their cases."""
+    found: list[tuple[Case, Application]] = []
+    chunk = limit + 1
+    while len(found) <= limit:
+        query = select(Application).order_by(Application.case_id).limit(chunk)
+        if programme_id:
+            query = query.where(Application.programme_id == programme_id)
+        if after_id is not None:
+            query = query.where(Application.case_id > after_id)
+        applications = list(session.scalars(query))
+        if not applications:
+            break
+        ids = [a.case_id for a in applications]
+        cases_by_id = {
+            c.id: c for c in session.scalars(select(Case).where(Case.id.in_(ids), Case.jurisdiction_code == jurisdiction))
+        }
+        found.extend((cases_by_id[a.case_id], a) for a in applications if a.case_id in cases_by_id)
+        if len(applications) < chunk:
+            break
+        after_id = ids[-1]
+        chunk = min(chunk * 4, _QUEUE_CHUNK_MAX)
+    return found[: limit + 1]

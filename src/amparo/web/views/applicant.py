@@ -193,6 +193,7 @@ def _case_context(db: Any, actor: Any, number: str, **forms: Any) -> dict[str, A
     case = cases.get_case(db, actor, number, purpose=PURPOSE)
     journal = cases.journal(db, actor, case.id, purpose=PURPOSE)
     state = cases.state_of(case)
+    _row = case_parts.application_row(db, case)  # held: the evidence list finds it in the session
     application = case_parts.application_view(db, case)
     return {
         "case": case,

@@ -33,11 +33,17 @@ OVERALL_LABELS: dict[str, str] = {
 }
 
 
-def application_view(db: Session, case: Any) -> dict[str, Any] | None:
-    """The application behind a regularization case: programme, filing date, pre-assessment."""
+def application_row(db: Session, case: Any) -> Any:
+    """The application row behind a case (None for a case of another kind). A page that keeps it in
+    a variable lets the services it calls next find it in the session instead of reading it again."""
     from amparo.regularization import repository
 
-    row = repository.application(db, case.id)
+    return repository.application(db, case.id)
+
+
+def application_view(db: Session, case: Any) -> dict[str, Any] | None:
+    """The application behind a regularization case: programme, filing date, pre-assessment."""
+    row = application_row(db, case)
     if row is None:
         return None
     assessment = row.assessment or {}

@@ -38,19 +38,37 @@ MISSING_FIELDS: tuple[tuple[str, str], ...] = (
 def evaluate(db: Any, case: Any, data: dict[str, Any] | None = None) -> Any:
     """The safeguards evaluation of a decision on `case` today, for the decision drafted in `data`
     (a refusal with nothing written yet when None). Returns `amparo.safeguards.Evaluation`."""
-    from amparo.regularization import decisions, repository, service
+    from amparo.regularization import decisions, repository
     from amparo.regularization.schemas import DecisionIn
     from amparo.safeguards import default_engine
 
     application = repository.application(db, case.id)
     if application is None:
         return None
-    row, _versions = service.get_programme(db, application.programme_id, application.programme_version)
-    programme = service.programme_of(row)
+    programme = _programme(db, application.programme_id, application.programme_version)
     draft = DecisionIn.model_validate(data or {"outcome": "refuse"})
     today = datetime.date.today()
     facts = decisions._facts(db, case, programme, draft, today, individually_assessed=True)
     return default_engine().evaluate(f"decision:{draft.outcome}", case.jurisdiction_code, today, facts, adopted=programme.safeguards_adopted)
+
+
+#: Published programme versions never change, so their rules are kept per database, id and version.
+_PROGRAMMES: dict[tuple[str, str, int], Any] = {}
+
+
+def _programme(db: Any, programme_id: str, version: int) -> Any:
+    """The rules of a published programme version (`amparo.programmes.Programme`), read once per process."""
+    from amparo.regularization import service
+
+    key = (str(db.get_bind().url), programme_id, version)
+    found = _PROGRAMMES.get(key)
+    if found is None:
+        row, _versions = service.get_programme(db, programme_id, version)
+        found = service.programme_of(row)
+        if len(_PROGRAMMES) > 256:
+            _PROGRAMMES.clear()
+        _PROGRAMMES[key] = found
+    return found
 
 
 def panel(evaluation: Any) -> list[dict[str, Any]]:

@@ -149,6 +149,9 @@ def case_context(db: Any, actor: Any, number: str, *, decision_form: FormState |
     journal = cases.journal(db, actor, case.id, purpose=PURPOSE)
     state = cases.state_of(case)
     person = people.get_person(db, actor, case.person_id, purpose=PURPOSE)
+    # Held for the whole page: the session's identity map is weak, so while this reference lives the
+    # safeguards panel and the evidence list find the application there instead of reading it again.
+    _row = case_parts.application_row(db, case)
     application = case_parts.application_view(db, case)
     if evaluation is None and application is not None:
         evaluation = safeguards_panel.evaluate(db, case)
