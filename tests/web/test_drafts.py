@@ -242,3 +242,14 @@ def test_draft_pages_label_every_field_and_mark_the_current_step(app: FastAPI, a
         assert tree.xpath("//button[@value='save']")
     arabic = applicant.get(f"{draft}/about?lang=ar")
     assert parse(arabic.text).xpath("//html/@dir") == ["rtl"]
+
+
+def test_the_download_of_everything_held_includes_the_drafts_answers(app: FastAPI, applicant) -> None:
+    import json
+
+    draft = _start(applicant)
+    _step(applicant, draft, "residence", arrived_on="2024-03-10")
+    exported = json.loads(applicant.get("/my/data.json").text)
+    (saved,) = exported["drafts"]
+    assert saved["programme_id"] == "arg-web-2026" and saved["step"] == "work"
+    assert saved["answers"] == {"residence": {"arrived_on": "2024-03-10"}}

@@ -140,8 +140,9 @@ def get(session: Session, actor: Actor, draft_id: str, purpose: str) -> Applicat
     return draft
 
 
-def list_own(session: Session, actor: Actor, purpose: str) -> list[ApplicationDraft]:
-    """The actor's open drafts, most recently changed first (none for an account without a person). Journaled."""
+def list_own(session: Session, actor: Actor, purpose: str, *, limit: int | None = 20) -> list[ApplicationDraft]:
+    """The actor's open drafts, most recently changed first (none for an account without a person);
+    all of them when `limit` is None. Journaled."""
     if actor.person_id is None:
         return []
     purpose = audit.check_purpose(purpose)
@@ -149,7 +150,7 @@ def list_own(session: Session, actor: Actor, purpose: str) -> list[ApplicationDr
         select(ApplicationDraft)
         .where(ApplicationDraft.user_id == actor.user_id, ApplicationDraft.person_id == actor.person_id)
         .order_by(ApplicationDraft.updated_at.desc(), ApplicationDraft.id)
-        .limit(20)
+        .limit(limit)
     )
     drafts = list(session.scalars(query))
     if drafts:

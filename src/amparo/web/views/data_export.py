@@ -2,7 +2,8 @@
 
 Everything Amparo holds on the person, read through the services so every read is scoped to the
 person's own records and journaled: the account, the person record, each case with its derived
-state, its full journal, its application (with the pre-assessment) and its evidence list. The
+state, its full journal, its application (with the pre-assessment) and its evidence list, and the
+applications started but not filed yet (drafts, with every answer saved). The
 download itself is journaled too, as "person:export", with the format and the cases included.
 Evidence files are listed, not embedded: each one is downloadable from its case.
 """
@@ -43,7 +44,7 @@ def _jsonable(value: Any) -> Any:
 
 def collect(db: Any, actor: Any, user: Any) -> dict[str, Any]:
     """Everything held on the signed-in person, as plain JSON values. Journals each read."""
-    from amparo.regularization import flows, repository
+    from amparo.regularization import drafts, flows, repository
 
     person = people.get_person(db, actor, actor.person_id, purpose=PURPOSE)
     export: dict[str, Any] = {
@@ -86,6 +87,11 @@ def collect(db: Any, actor: Any, user: Any) -> dict[str, Any]:
         cursor = page.next_cursor
         if cursor is None:
             break
+    export["drafts"] = [
+        {"programme_id": d.programme_id, "programme_version": d.programme_version, "step": d.step, "answers": d.answers,
+         "started_at": d.created_at, "saved_at": d.updated_at}
+        for d in drafts.list_own(db, actor, PURPOSE, limit=None)
+    ]
     audit.record(db, actor, "person:export", "person", person.id, PURPOSE, {"cases": [c["number"] for c in export["cases"]]})
     return _jsonable(export)
 
