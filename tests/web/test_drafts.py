@@ -253,3 +253,31 @@ def test_the_download_of_everything_held_includes_the_drafts_answers(app: FastAP
     (saved,) = exported["drafts"]
     assert saved["programme_id"] == "arg-web-2026" and saved["step"] == "work"
     assert saved["answers"] == {"residence": {"arrived_on": "2024-03-10"}}
+
+
+def test_two_starts_at_once_make_one_draft(app: FastAPI, applicant) -> None:
+    """Two tabs starting the same programme at the same moment: the second resumes the first's draft."""
+    import threading
+
+    from amparo.auth import repository as users
+    from amparo.regularization import drafts
+    with app.state.sessionmaker() as db:
+        actor = users.actor_for(users.get_user_by_username(db, applicant.username))
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def start() -> None:
+        try:
+            with app.state.sessionmaker() as db:
+                barrier.wait(timeout=10)
+                draft, _created = drafts.start(db, actor, "arg-web-2026", "test: two tabs")
+                db.commit()
+                results.append(draft.id)
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == [] and len(set(results)) == 1

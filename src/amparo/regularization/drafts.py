@@ -19,6 +19,7 @@ import secrets
 from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from amparo.audit import service as audit
@@ -116,8 +117,12 @@ def start(session: Session, actor: Actor, programme_id: str, purpose: str, *, on
             id=secrets.token_hex(16), user_id=actor.user_id, person_id=person_id, programme_id=row.programme_id,
             programme_version=row.version, step=STEPS[0], answers={}, created_at=now, updated_at=now,
         )
-        session.add(draft)
-        session.flush()
+        try:
+            with session.begin_nested():  # a start at the same moment (two tabs) may have won the unique key
+                session.add(draft)
+        except IntegrityError:
+            draft = session.scalars(query).one()
+            created = False
     audit.record(session, actor, WRITE if created else READ, OBJECT, draft.id, purpose,
                  {"programme": f"{draft.programme_id}@{draft.programme_version}", "started": created})
     return draft, created
