@@ -22,7 +22,7 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -80,11 +80,19 @@ def main() -> None:
         session.commit()
     client = make_client(engine, directory)
     client.get("/api/v1/programmes")  # warm the app
+    statements = {"n": 0}
+    counted: dict[str, list[int]] = {"filing": [], "decision": []}
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(*_args: object) -> None:
+        statements["n"] += 1
+
     filings, case_ids = [], []
     for headers in applicants:
-        start = time.perf_counter()
+        start, statements["n"] = time.perf_counter(), 0
         response = client.post("/api/v1/applications", headers=headers, json=application_body())
         filings.append(time.perf_counter() - start)
+        counted["filing"].append(statements["n"])
         assert response.status_code == 201, response.text
         case_ids.append(response.json()["case_id"])
     with engine.begin() as connection:  # assign without timing it: the decision is what is measured
@@ -92,14 +100,16 @@ def main() -> None:
             connection.execute(text("UPDATE cases SET assigned_user_id = :u WHERE id = :c"), {"u": caseworker_id, "c": case_id})
     decisions = []
     for case_id in case_ids[: args.decisions]:
-        start = time.perf_counter()
+        start, statements["n"] = time.perf_counter(), 0
         response = client.post(f"/api/v1/cases/{case_id}/decision", headers=staff, json={"outcome": "grant"})
         decisions.append(time.perf_counter() - start)
+        counted["decision"].append(statements["n"])
         assert response.status_code == 201, response.text
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
     print(f"{args.backend}: {os.cpu_count()} CPUs, {cpu}, load {os.getloadavg()[0]:.1f}, {dt.date.today()}")
     for name, values in (("filing", filings), ("decision", decisions)):
-        print(f"  {name}: n={len(values)} median {statistics.median(values) * 1000:.1f} ms, p95 {_percentile(values, 0.95) * 1000:.1f} ms")
+        print(f"  {name}: n={len(values)} median {statistics.median(values) * 1000:.1f} ms, p95 {_percentile(values, 0.95) * 1000:.1f} ms, "
+              f"{statistics.median(counted[name]):.0f} SQL statements (median, the request's own: sign-in lookup to commit)")
     engine.dispose()
     if args.backend == "postgresql":
         with create_engine(admin_url, isolation_level="AUTOCOMMIT").connect() as c:
