@@ -8,7 +8,7 @@ read-only; its audit entries are written by the group commit when it commits (`a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -34,7 +34,10 @@ def open_session(request: Request) -> Session:
     return request.app.state.sessionmaker()
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    # Async on purpose, as is `purpose` below: opening a session does no I/O and closing a finished
+    # one returns its connection to the pool, so both run on the event loop instead of costing a
+    # round trip through the thread pool each (FastAPI runs sync dependencies in worker threads).
     session = open_session(request)
     try:
         yield session
@@ -84,7 +87,7 @@ DEFAULT_PURPOSES = {
 }
 
 
-def purpose(request: Request, actor: CurrentActor) -> str:
+async def purpose(request: Request, actor: CurrentActor) -> str:
     """The purpose of this access: the `X-Amparo-Purpose` header, or the role's ordinary purpose."""
     stated = request.headers.get("x-amparo-purpose", "").strip()
     return stated or DEFAULT_PURPOSES.get(actor.role.value, "administration")

@@ -16,9 +16,9 @@ So the rule stays "no personal data leaves without a durable entry", while:
 Requests that write (POST, PUT, PATCH, DELETE) keep the entry in their own transaction, so an act and
 its entry commit together or not at all (`audit.service.record`).
 
-The batching needs no background thread: the first request to find the chain free becomes the leader,
-writes every entry waiting at that moment, and wakes the others; a request whose entries a leader has
-already written returns at once.
+The batching needs no background thread: a request that finds no write in progress becomes the
+leader, writes every entry waiting at that moment and wakes the others; each returns as soon as its
+own entries are durable, and one left waiting leads the next batch.
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ class GroupCommitter:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._leader = threading.Lock()
-        self._guard = threading.Lock()
+        self._changed = threading.Condition()
+        self._writing = False
         self._waiting: list[_Ticket] = []
         #: Transactions written and entries in them, for benchmarks and tests of the batching.
         self.batches = 0
@@ -65,13 +65,21 @@ class GroupCommitter:
     def commit(self, entries: list[dict[str, Any]]) -> list[int]:
         """Write `entries` (record() values without id, prev_hash or hash) and return their ids once durable."""
         ticket = _Ticket(entries)
-        with self._guard:
+        with self._changed:
             self._waiting.append(ticket)
-        with self._leader:
-            if not ticket.done:
-                with self._guard:
-                    batch, self._waiting = self._waiting, []
-                self._write(batch)
+            while not ticket.done:
+                if self._writing:
+                    self._changed.wait()  # a leader is writing; ours may be in its batch or the next
+                    continue
+                self._writing = True
+                batch, self._waiting = self._waiting, []
+                self._changed.release()  # write without the condition's lock: others may queue meanwhile
+                try:
+                    self._write(batch)
+                finally:
+                    self._changed.acquire()
+                    self._writing = False
+                    self._changed.notify_all()
         if ticket.error is not None:
             raise ServiceUnavailable(
                 "the access could not be journaled, so nothing was shown; try again in a moment",

@@ -25,13 +25,16 @@ SQLITE_BEGIN_OPTION = "amparo_sqlite_begin"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 25, max_overflow: int = 15) -> Engine:
     """Create the engine for `url` (`sqlite:///path` or `postgresql+psycopg://...`).
 
     Args:
         url: SQLAlchemy database URL.
         echo: Log every statement (debugging only).
-        pool_size: Connections kept open (PostgreSQL and SQLite files).
+        pool_size: Connections kept open (PostgreSQL and SQLite files). Enough for the requests one
+            process serves at once plus the audit group commit: a connection beyond it is closed when
+            returned, and reopening one per request (a new server process on PostgreSQL) costs more
+            than the request.
         max_overflow: Extra connections allowed under load.
     """
     parsed = make_url(url)
