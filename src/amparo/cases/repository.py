@@ -225,6 +225,19 @@ def list_page(
 _longer_key = PersonNameKey.__table__.alias("longer_key")
 #: Sorts after every character a normalised name key can hold (lower-case letters, digits, space).
 _AFTER_EVERY_CHARACTER = "\uffff"
+#: The most name keys one round of a name search reads (the IN list of the second query).
+_MAX_KEYS_PER_ROUND = 4000
+
+
+def _matching_keys(q: str) -> Select[Any]:
+    """(key, person id) of the persons whose name starts with `q`, each under the longest of their
+    keys that match: a key that begins another of the same person ("rojas" of "rojas ana") finds
+    nobody the longer one does not (a primary-key probe per key)."""
+    return select(PersonNameKey.key, PersonNameKey.person_id).where(key_range(q), ~exists().where(
+        _longer_key.c.person_id == PersonNameKey.person_id,
+        _longer_key.c.key > PersonNameKey.key,
+        _longer_key.c.key < PersonNameKey.key + _AFTER_EVERY_CHARACTER,
+    ))
 
 
 def list_page_by_name(
@@ -244,34 +257,47 @@ def list_page_by_name(
     """Up to `limit + 1` (case, matched name key) pairs in name order, after keyset `after`
     (key, person id, case id).
 
-    Ordered by the matched key, then person, then newest case: the database reads the name index
-    from the prefix onwards and stops after a page of rows in scope, however common the name — a
-    newest-first walk checks each case against the name index and, for a surname shared by one
-    person in three hundred, reads ~15,000 cases to fill a page. A person is listed under the longest
-    of their keys that match (two unrelated keys matching the same prefix, rare, list them twice).
+    In name order — key, then person, then newest case — the name index is read from the prefix
+    onwards, a page at a time: first the next keys in index order, then the cases of those persons
+    that pass the scope and filters; more keys (four times as many each round) only while the page
+    is not full. Two indexed queries per round, planned the same whatever the database estimates
+    (PostgreSQL misjudges prefix ranges of text by orders of magnitude and then sorts every match of
+    a common surname), and bounded by the page, not by how common the name is. A newest-first walk
+    instead checks each case against the name index: ~15,000 probes per page for a surname shared by
+    one person in three hundred.
     """
-    query = _filtered(
-        select(Case, PersonNameKey.key).join(PersonNameKey, PersonNameKey.person_id == Case.person_id),
-        scope, kind=kind, status=status, jurisdiction=jurisdiction, assigned_to=assigned_to,
-        nationality=nationality, deadline_before=deadline_before,
-    ).where(key_range(q), ~exists().where(
-        # A person's key that begins another of their keys ("rojas" of "rojas ana") matches whatever
-        # the longer one matches: list each person under the longer one only (a primary-key probe).
-        _longer_key.c.person_id == PersonNameKey.person_id,
-        _longer_key.c.key > PersonNameKey.key,
-        _longer_key.c.key < PersonNameKey.key + _AFTER_EVERY_CHARACTER,
-    ))
+    wanted = limit + 1
+    found: list[tuple[Case, str]] = []
+    keys_after: ColumnElement[bool] | None = None
     if after is not None:
-        key, person_id, case_id = after
-        query = query.where(
-            or_(
-                PersonNameKey.key > key,
-                and_(PersonNameKey.key == key, PersonNameKey.person_id > person_id),
-                and_(PersonNameKey.key == key, PersonNameKey.person_id == person_id, Case.id < case_id),
-            )
-        )
-    query = query.order_by(PersonNameKey.key, PersonNameKey.person_id, Case.id.desc()).limit(limit + 1)
-    return [(case, key) for case, key in session.execute(query)]
+        key, person_id, _case_id = after
+        keys_after = or_(PersonNameKey.key > key, and_(PersonNameKey.key == key, PersonNameKey.person_id >= person_id))
+    size = wanted
+    while len(found) < wanted:
+        query = _matching_keys(q)
+        if keys_after is not None:
+            query = query.where(keys_after)
+        keys = session.execute(query.order_by(PersonNameKey.key, PersonNameKey.person_id).limit(size)).all()
+        if not keys:
+            break
+        cases = session.scalars(_filtered(
+            select(Case), scope, kind=kind, status=status, jurisdiction=jurisdiction, assigned_to=assigned_to,
+            nationality=nationality, deadline_before=deadline_before,
+        ).where(Case.person_id.in_({person for _key, person in keys})).order_by(Case.id.desc())).all()
+        by_person: dict[int, list[Case]] = {}
+        for case in cases:
+            by_person.setdefault(case.person_id, []).append(case)
+        for key, person in keys:
+            for case in by_person.get(person, ()):
+                if after is not None and (key, person) == after[:2] and case.id >= after[2]:
+                    continue  # shown on an earlier page
+                found.append((case, key))
+        if len(keys) < size:
+            break
+        last_key, last_person = keys[-1]
+        keys_after = or_(PersonNameKey.key > last_key, and_(PersonNameKey.key == last_key, PersonNameKey.person_id > last_person))
+        size = min(size * 4, _MAX_KEYS_PER_ROUND)
+    return found[:wanted]
 
 
 def touch_values(now: datetime, state_json: dict[str, Any], *, status: str, assigned_user_id: int | None, deadline: date | None) -> dict[str, Any]:
