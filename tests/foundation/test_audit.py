@@ -12,6 +12,7 @@ from sqlalchemy import text
 from amparo.audit import service as audit
 from amparo.audit.chain import entry_hash
 from amparo.auth.policy import Role
+from amparo.errors import InvalidInput
 from amparo.db.session import session_scope
 from builders import actor_for, make_user
 
@@ -135,3 +136,17 @@ def test_a_consistently_rewritten_chain_is_caught_by_a_published_anchor(session)
 
 def _hash_of(session, entry_id: int) -> str:
     return session.execute(text("SELECT hash FROM audit_entries WHERE id = :id"), {"id": entry_id}).scalar_one()
+
+
+def test_many_entries_appended_at_once_chain_like_single_ones(session):
+    first = _write(session, 1)[0]
+    actor = actor_for(make_user(session, Role.CASEWORKER))
+    count = audit.record_many(session, actor, "intake", [("case:create", "case", 7, {"row": 1}), ("case:create", "case", 8, None)])
+    single = audit.record(session, actor, "case:read", "case", 8, "casework")
+    rows = session.execute(text("SELECT id, action, object_id, purpose FROM audit_entries WHERE id > :id ORDER BY id"), {"id": first}).all()
+    assert count == 2 and [(r.action, r.object_id, r.purpose) for r in rows] == [
+        ("case:create", "7", "intake"), ("case:create", "8", "intake"), ("case:read", "8", "casework")]
+    assert rows[-1].id == single.id and audit.verify(session).ok
+    assert audit.record_many(session, actor, "intake", []) == 0
+    with pytest.raises(InvalidInput):
+        audit.record_many(session, actor, " ", [("case:create", "case", 9, None)])

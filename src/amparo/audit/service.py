@@ -9,6 +9,7 @@ writes their entries when they commit, many requests' entries to one transaction
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -108,6 +109,47 @@ def record(
     values["hash"] = entry_hash(**values)
     repository.append(session, values)
     return Recorded(id=values["id"], hash=values["hash"])
+
+
+def record_many(
+    session: Session,
+    actor: Actor | None,
+    purpose: str,
+    entries: Iterable[tuple[str, str | None, str | int | None, dict[str, Any] | None]],
+    *,
+    username: str | None = None,
+) -> int:
+    """Append one entry per (action, object_type, object_id, detail), all by `actor` for `purpose`, in
+    that order, with one lock of the head and one insert (a batch of filings: 3 statements instead of
+    3 per entry). Same transaction rules as `record`. Returns how many were appended."""
+    purpose = check_purpose(purpose)
+    at = utcnow()
+    rows = [
+        {
+            "at": at,
+            "user_id": actor.user_id if actor else None,
+            "username": actor.username if actor else username,
+            "role": actor.role.value if actor else None,
+            "action": action,
+            "object_type": object_type,
+            "object_id": None if object_id is None else str(object_id),
+            "purpose": purpose,
+            "detail": normalise_detail(detail),
+        }
+        for action, object_type, object_id, detail in entries
+    ]
+    if not rows:
+        return 0
+    if group.DEFERRED in session.info:
+        session.info.setdefault(group.PENDING, []).extend(rows)
+        return len(rows)
+    last_id, last_hash = repository.lock_head(session)
+    for row in rows:
+        last_id += 1
+        row["id"], row["prev_hash"] = last_id, last_hash
+        row["hash"] = last_hash = entry_hash(**row)
+    repository.append_many(session, rows)
+    return len(rows)
 
 
 def verify(session: Session, anchor: tuple[int, str] | None = None) -> VerifyResult:
