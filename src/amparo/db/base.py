@@ -38,4 +38,10 @@ def import_all_models() -> MetaData:
     for root in amparo.__path__:
         for models_file in sorted(Path(root).glob("*/models.py")):
             importlib.import_module(f"amparo.{models_file.parent.name}.models")
+    for module in MODELS_ELSEWHERE:
+        importlib.import_module(module)
     return Base.metadata
+
+
+#: Modules that define tables outside a `models.py` (kept beside the one service that uses them).
+MODELS_ELSEWHERE = ("amparo.regularization.drafts",)
