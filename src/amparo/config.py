@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     registrations_per_address: int = Field(
         20, gt=0, description="Self-registrations allowed per address in the login rate-limit window."
     )
+    server_timing: bool = Field(
+        False, description="Add `Server-Timing: app;dur=<ms>` to every response (benchmarks, diagnosis); "
+        "off in normal use, since it tells anyone how long each request took.",
+    )
     password_memory_kib: int = Field(
         65536, ge=7168, le=4194304,
         description="argon2id memory per password hash, in KiB (RFC 9106's second recommendation: 65536). "

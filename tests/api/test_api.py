@@ -207,3 +207,13 @@ def test_openapi_document_declares_the_error_shape_and_permissions() -> None:
     assert "error" in document["info"]["description"]
     permissions = [op.get("x-amparo-permission") for ops in document["paths"].values() for op in ops.values()]
     assert sum(1 for p in permissions if p) >= 8
+
+
+def test_server_timing_is_sent_only_when_switched_on(fresh_engine: Engine, tmp_path: Path) -> None:
+    quiet = make_client(fresh_engine, tmp_path)
+    assert "server-timing" not in quiet.get("/api/v1/health").headers
+    timed = make_client(fresh_engine, tmp_path, server_timing=True)
+    for path in ("/api/v1/health", "/api/v1/no-such-route", "/"):
+        header = timed.get(path).headers["server-timing"]
+        name, _, duration = header.partition(";dur=")
+        assert name == "app" and float(duration) >= 0, header

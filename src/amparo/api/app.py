@@ -9,6 +9,7 @@ from sqlalchemy.orm import sessionmaker
 from amparo import __version__
 from amparo.api.errors import install_error_handlers
 from amparo.api.limits import BodySizeLimit
+from amparo.api.timing import ServerTiming
 from amparo.audit.group import read_sessionmaker
 from amparo.auth.passwords import configure_from as configure_passwords
 from amparo.config import Settings, get_settings
@@ -45,6 +46,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app.include_router(router, prefix=API_PREFIX)
     install_web(app)
+    if settings.server_timing:
+        app.add_middleware(ServerTiming)  # added last, so outermost: it times every other layer
     return app
 
 
