@@ -56,6 +56,7 @@ def main() -> None:
     parser.add_argument("--filings", type=int, default=200)
     parser.add_argument("--decisions", type=int, default=100)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--trace", action="store_true", help="print the SQL statements of the last filing")
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="amparo-latency-"))
     admin_url = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -83,18 +84,25 @@ def main() -> None:
     statements = {"n": 0}
     counted: dict[str, list[int]] = {"filing": [], "decision": []}
 
+    last: list[str] = []
+
     @event.listens_for(engine, "before_cursor_execute")
-    def _count(*_args: object) -> None:
+    def _count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         statements["n"] += 1
+        if args.trace:
+            last.append(" ".join(statement.split())[:110])
 
     filings, case_ids = [], []
     for headers in applicants:
         start, statements["n"] = time.perf_counter(), 0
+        last.clear()
         response = client.post("/api/v1/applications", headers=headers, json=application_body())
         filings.append(time.perf_counter() - start)
         counted["filing"].append(statements["n"])
         assert response.status_code == 201, response.text
         case_ids.append(response.json()["case_id"])
+    if args.trace:
+        print("statements of the last filing:", *last, sep="\n  ")
     with engine.begin() as connection:  # assign without timing it: the decision is what is measured
         for case_id in case_ids[: args.decisions]:
             connection.execute(text("UPDATE cases SET assigned_user_id = :u WHERE id = :c"), {"u": caseworker_id, "c": case_id})

@@ -36,10 +36,8 @@ from amparo import certificates
 from amparo.audit import service as audit
 from amparo.auth import policy
 from amparo.auth.policy import Action as Permission, Actor, RecordFacts
-from amparo.cases import actions as types
 from amparo.cases import reducer
 from amparo.cases.models import Action, Case, CaseNumberCounter
-from amparo.cases.schemas import CaseKind
 from amparo.config import Settings
 from amparo.db.compat import insert_for, utcnow
 from amparo.errors import AmparoError, Forbidden, InvalidInput
@@ -180,7 +178,6 @@ def _write(
 ) -> None:
     now = utcnow()
     user_id = actor.user_id if actor else None
-    role = actor.role.value if actor else None
     people = [c.row.application.on_behalf_of.person for c in checked]  # type: ignore[union-attr]
     person_ids = _insert_returning(session, Person, [
         {"given_names": p.given_names, "family_names": p.family_names, "date_of_birth": p.date_of_birth, "sex": p.sex.value,
@@ -196,32 +193,23 @@ def _write(
         session.execute(insert(PersonNameKey.__table__), name_keys)
 
     numbers = _reserve_numbers(session, [c.programme.jurisdiction for c in checked], now.year)
-    kind = CaseKind.REGULARIZATION.value
     cases: list[dict[str, Any]] = []
-    actions: list[dict[str, Any]] = []
+    journals: list[list[reducer.ActionEvent]] = []
     for item, person_id, number in zip(checked, person_ids, numbers):
-        programme, on, data = item.programme, item.row.filed_on, item.row.application
-        opened = types.CaseOpened(kind=kind, jurisdiction_code=programme.jurisdiction, person_id=person_id)  # type: ignore[arg-type]
-        first = reducer.ActionEvent("case_opened", types.payload_json(opened), 1, now, user_id, role)
+        programme, on = item.programme, item.row.filed_on
         filed = reg.ApplicationFiled(
             programme_id=programme.id, programme_version=programme.version, filed_on=on, on_behalf=True,
             overall=item.assessment.overall, decide_by=on + dt.timedelta(days=programme.decision_deadline_days),
         )
-        second = reducer.ActionEvent("application_filed", types.payload_json(filed), 2, now, user_id, role)
-        state = reducer.apply(reducer.apply(None, first, payload=opened), second, payload=filed)
+        events, state = flows.filed_case_journal(person_id, programme.jurisdiction, filed, now, actor)
         cases.append({
-            "number": number, "kind": kind, "jurisdiction_code": programme.jurisdiction, "person_id": person_id,
+            "number": number, "kind": state.kind.value, "jurisdiction_code": programme.jurisdiction, "person_id": person_id,
             "version": state.version, "status": state.status, "assigned_user_id": state.assigned_user_id,
             "deadline": state.deadline, "state": state.model_dump(mode="json"), "created_at": now, "updated_at": now,
         })
-        actions.append(first)
-        actions.append(second)
+        journals.append(events)
     case_ids = _insert_returning(session, Case, cases)
-    session.execute(insert(Action.__table__), [
-        {"case_id": case_ids[i // 2], "seq": e.seq, "type": e.type, "payload": e.payload, "actor_user_id": e.actor_user_id,
-         "actor_role": e.actor_role, "server_time": e.server_time}
-        for i, e in enumerate(actions)  # type: ignore[misc]
-    ])
+    session.execute(insert(Action.__table__), [row for case_id, events in zip(case_ids, journals) for row in flows.action_rows(case_id, events)])
     session.execute(insert(Application.__table__), [
         {"case_id": case_id, "programme_id": item.programme.id, "programme_version": item.programme.version,
          "filed_on": item.row.filed_on, "filed_by": user_id, "on_behalf": True,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,7 +26,7 @@ from amparo.cases import reducer
 from amparo.cases import repository as cases
 from amparo.cases import service as case_service
 from amparo.cases.models import Action, Case
-from amparo.cases.schemas import CaseKind
+from amparo.cases.schemas import CaseKind, CaseState
 from amparo.config import Settings
 from amparo.db.compat import utcnow
 from amparo.db.pagination import Page, check_limit, decode_cursor, encode_cursor
@@ -231,7 +231,11 @@ def file_application(
         people.add(session, person, details.nationalities)
 
     # Everything is checked: from here on, only writes.
-    case = case_service.open_case(session, person_id=person.id, kind=CaseKind.REGULARIZATION.value, jurisdiction=jurisdiction, actor=actor)
+    filed = reg.ApplicationFiled(
+        programme_id=programme.id, programme_version=programme.version, filed_on=on, on_behalf=data.on_behalf_of is not None,
+        overall=assessment.overall, decide_by=on + dt.timedelta(days=programme.decision_deadline_days),
+    )
+    case = _open_filed_case(session, actor, person.id, jurisdiction, filed)
     application = Application(
         case_id=case.id, programme_id=programme.id, programme_version=programme.version, filed_on=on,
         filed_by=actor.user_id if actor else None, on_behalf=data.on_behalf_of is not None,
@@ -245,13 +249,8 @@ def file_application(
             person_id=person.id, case_id=case.id, assistant_user_id=actor.user_id if actor else None,  # type: ignore[arg-type]
             organisation=consent.organisation, method=consent.method, statement=consent.statement, given_on=consent.given_on,
         ))
-    record_action(
-        session, actor, case, "application_filed",
-        reg.ApplicationFiled(programme_id=programme.id, programme_version=programme.version, filed_on=on,
-                             on_behalf=data.on_behalf_of is not None, overall=assessment.overall,
-                             decide_by=on + dt.timedelta(days=programme.decision_deadline_days)),
-        purpose, operator=operator,
-    )
+    audit.record(session, actor, "case:append", "case", case.id, purpose, {"type": "application_filed", "seq": 2},
+                 username=None if actor else operator or "system")
     certificate = service.issue_certificate(session, settings, case, person, programme, on)
     audit.record(
         session, actor, Permission.APPLICATION_FILE.value, "case", case.id, purpose,
@@ -259,6 +258,41 @@ def file_application(
         username=None if actor else operator or "bulk-intake",
     )
     return Filed(case=case, application=application, assessment=assessment, certificate=certificate)
+
+
+def filed_case_journal(
+    person_id: int, jurisdiction: str, filed: reg.ApplicationFiled, now: dt.datetime, actor: Actor | None
+) -> tuple[list[reducer.ActionEvent], CaseState]:
+    """The first two actions of a filed application's journal (case_opened, application_filed) and
+    the state the one reducer derives from them: a filing writes its case at version 2 directly."""
+    user_id, role = (actor.user_id, actor.role.value) if actor else (None, None)
+    opened = types.CaseOpened(kind=CaseKind.REGULARIZATION.value, jurisdiction_code=jurisdiction, person_id=person_id)  # type: ignore[arg-type]
+    events = [
+        reducer.ActionEvent("case_opened", types.payload_json(opened), 1, now, user_id, role),
+        reducer.ActionEvent("application_filed", types.payload_json(filed), 2, now, user_id, role),
+    ]
+    return events, reducer.apply(reducer.apply(None, events[0], payload=opened), events[1], payload=filed)
+
+
+def action_rows(case_id: int, events: list[reducer.ActionEvent]) -> list[dict[str, Any]]:
+    return [{"case_id": case_id, "seq": e.seq, "type": e.type, "payload": e.payload, "actor_user_id": e.actor_user_id,
+             "actor_role": e.actor_role, "server_time": e.server_time} for e in events]
+
+
+def _open_filed_case(session: Session, actor: Actor | None, person_id: int, jurisdiction: str, filed: reg.ApplicationFiled) -> Case:
+    """Open the case with its filing already journaled: 3 statements (number, case, both actions),
+    where opening and then appending took 5 (a second action insert and the compare-and-set update)."""
+    now = utcnow()
+    events, state = filed_case_journal(person_id, jurisdiction, filed, now, actor)
+    sequence = cases.next_case_number(session, jurisdiction, now.year)
+    case = Case(
+        number=f"{jurisdiction}-{now.year}-{sequence:07d}", kind=state.kind.value, jurisdiction_code=jurisdiction, person_id=person_id,
+        version=state.version, status=state.status, assigned_user_id=state.assigned_user_id, deadline=state.deadline,
+        state=state.model_dump(mode="json"), created_at=now, updated_at=now,
+    )
+    cases.add_case(session, case)
+    session.execute(insert(Action.__table__), action_rows(case.id, events))
+    return case
 
 
 def check_jurisdiction(programme: Programme, jurisdiction: str) -> None:
