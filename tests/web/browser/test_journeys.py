@@ -222,3 +222,26 @@ def test_applicant_saves_after_step_two_signs_out_and_back_in_resumes_and_files(
     page.goto(f"{base}/my/cases")
     assert page.locator("section[aria-labelledby='drafts-title']").count() == 0
     assert page.csp_violations == []
+
+
+def test_the_step_by_step_application_works_without_javascript(no_js_page, served) -> None:
+    app, base = served
+    with client_for(app) as client:
+        username = register(client)
+    page = no_js_page
+    _sign_in(page, base, username)
+    page.goto(f"{base}/my/drafts/new")
+    page.get_by_label("Programme").select_option("arg-web-2026")
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_url("**/about")
+    page.get_by_role("button", name="Continue", exact=True).click()
+    page.wait_for_url("**/residence")
+    page.get_by_label("Date you arrived in the country").fill("2099-01-01")
+    page.get_by_role("button", name="Continue", exact=True).click()
+    page.wait_for_load_state()
+    assert "in the future" in page.locator("#arrived_on-error").inner_text()
+    assert page.get_by_label("Date you arrived in the country").input_value() == "2099-01-01"
+    page.get_by_label("Date you arrived in the country").fill("2024-03-10")
+    page.get_by_role("button", name="Save and continue later").click()
+    page.wait_for_url("**/my/cases")
+    assert "At step 3 of 5" in page.locator("section[aria-labelledby='drafts-title']").inner_text()
