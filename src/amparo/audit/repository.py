@@ -36,11 +36,6 @@ def lock_head(session: Session) -> tuple[int, str]:
     return int(row.last_id), str(row.last_hash)
 
 
-def append(session: Session, values: dict[str, Any]) -> None:
-    session.execute(_INSERT_ENTRY, values)
-    session.execute(_MOVE_HEAD, {"new_last_id": values["id"], "new_last_hash": values["hash"]})
-
-
 def append_many(session: Session, rows: list[dict[str, Any]]) -> None:
     """Append consecutive entries (already chained) with one insert and one move of the head."""
     session.execute(_INSERT_ENTRY, rows)

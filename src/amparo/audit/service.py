@@ -89,26 +89,8 @@ def record(
         username: For acts without an actor (e.g. a failed login): the name given.
     """
     purpose = check_purpose(purpose)
-    values: dict[str, Any] = {
-        "at": utcnow(),
-        "user_id": actor.user_id if actor else None,
-        "username": actor.username if actor else username,
-        "role": actor.role.value if actor else None,
-        "action": action,
-        "object_type": object_type,
-        "object_id": None if object_id is None else str(object_id),
-        "purpose": purpose,
-        "detail": normalise_detail(detail),
-    }
-    if group.DEFERRED in session.info:
-        # A read request: written with its neighbours' when the request commits (`amparo.audit.group`).
-        session.info.setdefault(group.PENDING, []).append(values)
-        return None
-    last_id, last_hash = repository.lock_head(session)
-    values["id"], values["prev_hash"] = last_id + 1, last_hash
-    values["hash"] = entry_hash(**values)
-    repository.append(session, values)
-    return Recorded(id=values["id"], hash=values["hash"])
+    written = _append(session, [_entry(actor, username, utcnow(), purpose, action, object_type, object_id, detail)])
+    return written[-1] if written else None
 
 
 def record_many(
@@ -124,32 +106,42 @@ def record_many(
     3 per entry). Same transaction rules as `record`. Returns how many were appended."""
     purpose = check_purpose(purpose)
     at = utcnow()
-    rows = [
-        {
-            "at": at,
-            "user_id": actor.user_id if actor else None,
-            "username": actor.username if actor else username,
-            "role": actor.role.value if actor else None,
-            "action": action,
-            "object_type": object_type,
-            "object_id": None if object_id is None else str(object_id),
-            "purpose": purpose,
-            "detail": normalise_detail(detail),
-        }
-        for action, object_type, object_id, detail in entries
-    ]
-    if not rows:
-        return 0
+    rows = [_entry(actor, username, at, purpose, *entry) for entry in entries]
+    if rows:
+        _append(session, rows)
+    return len(rows)
+
+
+def _entry(
+    actor: Actor | None, username: str | None, at: Any, purpose: str,
+    action: str, object_type: str | None, object_id: str | int | None, detail: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "at": at,
+        "user_id": actor.user_id if actor else None,
+        "username": actor.username if actor else username,
+        "role": actor.role.value if actor else None,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "purpose": purpose,
+        "detail": normalise_detail(detail),
+    }
+
+
+def _append(session: Session, rows: list[dict[str, Any]]) -> list[Recorded]:
+    """Chain `rows` after the head and write them; in a read request's session, keep them for the
+    group commit instead (`amparo.audit.group`) and return nothing."""
     if group.DEFERRED in session.info:
         session.info.setdefault(group.PENDING, []).extend(rows)
-        return len(rows)
+        return []
     last_id, last_hash = repository.lock_head(session)
     for row in rows:
         last_id += 1
         row["id"], row["prev_hash"] = last_id, last_hash
         row["hash"] = last_hash = entry_hash(**row)
     repository.append_many(session, rows)
-    return len(rows)
+    return [Recorded(id=row["id"], hash=row["hash"]) for row in rows]
 
 
 def verify(session: Session, anchor: tuple[int, str] | None = None) -> VerifyResult:
