@@ -107,7 +107,7 @@ def test_the_batch_writes_what_filing_row_by_row_writes_and_refuses_the_same_row
                 continue
             expected, got = _snapshot(session, f"a:{item.intake_key}"), _snapshot(session, f"b:{item.intake_key}")
             assert got == expected, item.intake_key
-            assert got["audit"][0][2] == "cli:tester" and len(got["journal"]) == 2
+            assert got["audit"][0][:3] == ("application:file", None, "cli:tester") and len(got["audit"]) == 1 and len(got["journal"]) == 2
         assert verify(session).ok
 
 

@@ -13,8 +13,8 @@ filed on the person's behalf (bulk intake always files for others), and for the 
   stored state is what replaying the journal gives;
 * inserts persons, nationalities, name keys, cases, both journal actions, applications, consents and
   certificates with one executemany per table (`INSERT ... RETURNING` in parameter order for ids);
-* journals every filed case in the audit chain through `amparo.audit.service.record` with the same
-  entries, in the same order, as the per-row path ("case:append" then "application:file").
+* journals every filed case (with its person, journal and certificate) in the audit chain through
+  `amparo.audit.service.record` with the per-row path's entry ("application:file"), in row order.
 
 The rows written equal the per-row path's, ids and times aside (tests/regularization/test_batch.py
 files one input both ways and compares them). Flushes, never commits: the caller's transaction is
@@ -228,18 +228,19 @@ def _write(
     session.execute(insert(Certificate.__table__), certificates_rows)
     entries: list[tuple[str, int, dict[str, Any], str]] = []
     for item, case_id, number, certificate in zip(checked, case_ids, numbers, certificates_rows):
-        entries.append(("case:append", case_id, {"type": "application_filed", "seq": 2}, operator or "system"))
         entries.append((Permission.APPLICATION_FILE.value, case_id,
-                        {"programme": item.programme.key, "on_behalf": True, "certificate": certificate["id"]}, operator or "bulk-intake"))
+                        {"programme": item.programme.key, "on_behalf": True, "certificate": certificate["id"], "journal_seq": 2},
+                        operator or "bulk-intake"))
         result.filed.append(FiledRow(item.index, case_id, number, item.assessment))
     _journal(session, actor, entries, purpose)
     session.flush()
 
 
 def _journal(session: Session, actor: Actor | None, entries: list[tuple[str, int, dict[str, Any], str]], purpose: str) -> None:
-    """The audit entries of the batch, in the per-row path's order: (action, case id, detail, username
-    when there is no actor). One `audit.record` each, 3 statements per entry: about half the cost of a
-    filed row; a set-at-a-time append in `amparo.audit.service` would take the head once per batch."""
+    """The audit entries of the batch, one per filed case as on the per-row path, in row order: (action,
+    case id, detail, username when there is no actor). One `audit.record` each, 3 statements per
+    entry: still the largest cost of a row; a set-at-a-time append in `amparo.audit.service` would
+    take the head once per batch."""
     for action, case_id, detail, username in entries:
         audit.record(session, actor, action, "case", case_id, purpose, detail, username=None if actor else username)
 

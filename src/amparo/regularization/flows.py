@@ -153,6 +153,9 @@ def file_application(
 ) -> Filed:
     """File an application: open the case, pre-assess it and issue the certificate, in one transaction.
 
+    One audit entry ("application:file") journals the act: the person and case it created, the
+    journal's first two actions (`journal_seq`) and the certificate.
+
     Args:
         actor: the applicant filing for themselves, or assisting staff filing with `on_behalf_of`
             (the person's details and consent). None is the operator's bulk intake, which must give
@@ -249,12 +252,10 @@ def file_application(
             person_id=person.id, case_id=case.id, assistant_user_id=actor.user_id if actor else None,  # type: ignore[arg-type]
             organisation=consent.organisation, method=consent.method, statement=consent.statement, given_on=consent.given_on,
         ))
-    audit.record(session, actor, "case:append", "case", case.id, purpose, {"type": "application_filed", "seq": 2},
-                 username=None if actor else operator or "system")
     certificate = service.issue_certificate(session, settings, case, person, programme, on)
     audit.record(
         session, actor, Permission.APPLICATION_FILE.value, "case", case.id, purpose,
-        {"programme": programme.key, "on_behalf": data.on_behalf_of is not None, "certificate": certificate.id},
+        {"programme": programme.key, "on_behalf": data.on_behalf_of is not None, "certificate": certificate.id, "journal_seq": 2},
         username=None if actor else operator or "bulk-intake",
     )
     return Filed(case=case, application=application, assessment=assessment, certificate=certificate)
