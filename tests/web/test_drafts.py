@@ -37,7 +37,7 @@ def app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fast
         service.publish_programme(db, None, CLOSED)
         db.commit()
     yield application
-    application.state.sessionmaker.kw["bind"].dispose()
+    application.state.engine.dispose()
     drop_database(url)
 
 

@@ -28,7 +28,7 @@ def app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fast
     url = create_database(backend, folder)
     application = make_app(folder, url)
     yield application
-    application.state.sessionmaker.kw["bind"].dispose()
+    application.state.engine.dispose()
     drop_database(url)
 
 
@@ -36,7 +36,7 @@ class Statements:
     """The statements the app's engine sends while `with` is open (transaction control left out)."""
 
     def __init__(self, app: FastAPI) -> None:
-        self.engine = app.state.sessionmaker.kw["bind"]
+        self.engine = app.state.engine
         self.seen: list[str] = []
 
     def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
