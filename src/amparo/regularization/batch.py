@@ -13,8 +13,9 @@ filed on the person's behalf (bulk intake always files for others), and for the 
   stored state is what replaying the journal gives;
 * inserts persons, nationalities, name keys, cases, both journal actions, applications, consents and
   certificates with one executemany per table (`INSERT ... RETURNING` in parameter order for ids);
-* journals every filed case (with its person, journal and certificate) in the audit chain through
-  `amparo.audit.service.record` with the per-row path's entry ("application:file"), in row order.
+* journals every filed case (with its person, journal and certificate) in the audit chain with the
+  per-row path's entry ("application:file"), in row order, through `audit.service.record_many` (one
+  lock of the chain's head per batch).
 
 The rows written equal the per-row path's, ids and times aside (tests/regularization/test_batch.py
 files one input both ways and compares them). Flushes, never commits: the caller's transaction is
@@ -226,23 +227,14 @@ def _write(
     ])
     certificates_rows = _certificates(session, settings, checked, people, numbers, case_ids)
     session.execute(insert(Certificate.__table__), certificates_rows)
-    entries: list[tuple[str, int, dict[str, Any], str]] = []
+    entries: list[tuple[str, str, int, dict[str, Any]]] = []
     for item, case_id, number, certificate in zip(checked, case_ids, numbers, certificates_rows):
-        entries.append((Permission.APPLICATION_FILE.value, case_id,
-                        {"programme": item.programme.key, "on_behalf": True, "certificate": certificate["id"], "journal_seq": 2},
-                        operator or "bulk-intake"))
+        entries.append((Permission.APPLICATION_FILE.value, "case", case_id,
+                        {"programme": item.programme.key, "on_behalf": True, "certificate": certificate["id"], "journal_seq": 2}))
         result.filed.append(FiledRow(item.index, case_id, number, item.assessment))
-    _journal(session, actor, entries, purpose)
+    # One entry per filed case, as on the per-row path, appended with one lock of the chain's head.
+    audit.record_many(session, actor, purpose, entries, username=None if actor else operator or "bulk-intake")
     session.flush()
-
-
-def _journal(session: Session, actor: Actor | None, entries: list[tuple[str, int, dict[str, Any], str]], purpose: str) -> None:
-    """The audit entries of the batch, one per filed case as on the per-row path, in row order: (action,
-    case id, detail, username when there is no actor). One `audit.record` each, 3 statements per
-    entry: still the largest cost of a row; a set-at-a-time append in `amparo.audit.service` would
-    take the head once per batch."""
-    for action, case_id, detail, username in entries:
-        audit.record(session, actor, action, "case", case_id, purpose, detail, username=None if actor else username)
 
 
 def _certificates(
