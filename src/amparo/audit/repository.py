@@ -9,7 +9,6 @@ from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from amparo.audit.models import AuditEntry, AuditHead
-from amparo.db.engine import claim_write_lock
 
 HEAD_ID = 1
 _entries = AuditEntry.__table__
@@ -31,7 +30,6 @@ def lock_head(session: Session) -> tuple[int, str]:
     PostgreSQL takes a row lock (`FOR UPDATE`); on SQLite every transaction already began with
     `BEGIN IMMEDIATE` (see `amparo.db.engine`), which holds the database's single write lock.
     """
-    claim_write_lock(session.connection())  # a late-locking SQLite transaction must read the tip under the lock
     row = session.execute(_LOCK_HEAD).one_or_none()
     if row is None:
         raise RuntimeError("audit_head row missing: the database was not migrated with `amparo db upgrade`")

@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 #: Execution option naming how SQLite transactions begin: "IMMEDIATE" (default) or "DEFERRED".
@@ -85,11 +85,8 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION)
-        if mode in ("DEFERRED", "LATE"):
+        if connection.get_execution_options().get(SQLITE_BEGIN_OPTION) == "DEFERRED":
             connection.exec_driver_sql("BEGIN DEFERRED")
-            if mode == "LATE":
-                connection.info[_LATE] = writers
             return
         # Writers of this process queue on a lock and are woken the moment it is free; SQLite's own
         # busy handler would make each of them poll with sleeps of up to 100 ms, which turns twenty
@@ -108,29 +105,18 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
     def _on_end(connection: Any) -> None:
-        connection.info.pop(_LATE, None)
         _release(connection.info, writers)
 
     @event.listens_for(engine.pool, "checkin")
     def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
         # A connection returned without commit or rollback (e.g. after an error) must not keep the lock.
         if record is not None:
-            record.info.pop(_LATE, None)
             _release(record.info, writers)
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _claim_before_writing(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if _LATE in connection.info and statement.lstrip()[:9].upper().startswith(_WRITES):
-            claim_write_lock(connection)
 
     return engine
 
 
 _HOLDS_LOCK = "amparo_holds_write_lock"
-#: connection.info key: this transaction began DEFERRED and takes the write lock at its first write.
-_LATE = "amparo_write_lock_on_first_write"
-#: Statements that write (or open a savepoint, which must not be lost when the lock is taken).
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
 _WRITE_LOCKS: dict[str, threading.Lock] = {}
 _WRITE_LOCKS_GUARD = threading.Lock()
 
@@ -145,41 +131,6 @@ def _write_lock(database: str) -> threading.Lock:
 def _release(info: dict[str, Any], lock: threading.Lock) -> None:
     if info.pop(_HOLDS_LOCK, False):
         lock.release()
-
-
-def claim_write_lock(connection: Connection) -> None:
-    """In a late-locking SQLite transaction (`late_write_lock`) that has not written yet: end its
-    read-only part and begin again with the write lock held, before the first write — or before a
-    read whose result the transaction will write from (the audit chain's head). Else nothing."""
-    writers = connection.info.pop(_LATE, None)
-    if writers is None:
-        return
-    if not writers.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
-        raise sqlite3.OperationalError(
-            f"database is locked: waited {SQLITE_BUSY_TIMEOUT_MS // 1000} s for another writer of this process"
-        )
-    connection.info[_HOLDS_LOCK] = True
-    dbapi_connection = connection.connection.dbapi_connection
-    try:
-        # Nothing was written yet, so ending the snapshot loses nothing; reads from here see every
-        # committed write, as they do on PostgreSQL at READ COMMITTED.
-        dbapi_connection.execute("COMMIT")
-        dbapi_connection.execute("BEGIN IMMEDIATE")
-    except BaseException:
-        _release(connection.info, writers)
-        raise
-
-
-def late_write_lock(engine: Engine) -> Engine:
-    """A view of `engine` for requests that may write: on SQLite a transaction begins DEFERRED and
-    takes the database's write lock only at its first write (`claim_write_lock`), so authentication,
-    loading and checking run beside other writers and only the writes queue. The compare-and-set on
-    the case version still refuses a stale decision, as it does on PostgreSQL, where this changes
-    nothing.
-    """
-    if engine.dialect.name != "sqlite":
-        return engine
-    return engine.execution_options(**{SQLITE_BEGIN_OPTION: "LATE"})
 
 
 def read_only(engine: Engine) -> Engine:
