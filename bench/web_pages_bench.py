@@ -3,6 +3,10 @@ concurrent users, through a real server (uvicorn, one process) over loopback.
 
 Run: .venv/bin/python bench/web_pages_bench.py [--source /tmp/amparo-bench/amparo.db] [--filings 300] [--requests 600]
 
+The server runs in its own process (the 20 client threads would otherwise share its GIL) with
+`AMPARO_SERVER_TIMING=1`, so each page is reported twice: the server's own time (its `Server-Timing`
+header, which is what the goal names) and what the client measured over loopback.
+
 The 1,000,000-case database from `bench/seed.py` is copied first (SQLite's backup API gives a
 consistent snapshot even while another benchmark reads it), so this benchmark never changes
 another's data. Into the copy it publishes a programme and files `--filings` applications through
@@ -23,6 +27,7 @@ import platform
 import random
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -34,7 +39,6 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from amparo.api.app import create_app  # noqa: E402
 from amparo.auth import repository as users  # noqa: E402
 from amparo.auth.models import AuthToken  # noqa: E402
 from amparo.auth.tokens import new_token, token_hash  # noqa: E402
@@ -92,19 +96,28 @@ def _prepare(url: str, filings: int) -> tuple[str, list[str], list[str]]:
     return token, numbers, names
 
 
-def _serve(url: str) -> tuple[object, str]:
-    import uvicorn
-
+def _serve(url: str) -> tuple[subprocess.Popen, str]:
+    """`uvicorn amparo.api.app:create_app --factory` in its own process (the clients' threads must not
+    share the server's GIL), with `Server-Timing` on so the server's own time can be read."""
     from tests.web.browser.conftest import _free_port
 
-    engine = make_engine(url)
-    app = create_app(Settings(environment="development", secret_key=SECRET, data_dir=Path(tempfile.mkdtemp())), engine=engine)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, f"http://127.0.0.1:{port}"
+    env = {**os.environ, "AMPARO_DATABASE_URL": url, "AMPARO_SECRET_KEY": SECRET, "AMPARO_ENVIRONMENT": "development",
+           "AMPARO_DATA_DIR": tempfile.mkdtemp(), "AMPARO_SERVER_TIMING": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "amparo.api.app:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning", "--no-access-log"], env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the server did not start within 60 s")
 
 
 def _p(values: list[float], q: float) -> float:
@@ -129,36 +142,53 @@ def main() -> None:
     token, numbers, names = _prepare(url, args.filings)
     print(f"database: {cases:,} cases (+{args.filings} filed applications); ready in {time.perf_counter() - started:.0f} s")
     server, base = _serve(url)
-    # (page, path, concurrent users). The unfiltered queue reads applications in key order a chunk at
-    # a time (a first page reads about a page of rows), so it runs at full concurrency too.
+    # (page, path). The unfiltered queue reads applications in key order a chunk at a time (a first
+    # page reads about a page of rows), so it runs at full concurrency too.
     kinds = {
-        "queue, name search": (lambda i: f"/staff/queue?q={names[i % len(names)]}", args.users),
-        "queue, case number": (lambda i: f"/staff/queue?q={numbers[i % len(numbers)]}", args.users),
-        "case page": (lambda i: f"/staff/cases/{numbers[i % len(numbers)]}", args.users),
-        "queue, unfiltered": (lambda i: "/staff/queue", args.users),
-        "queue, by programme": (lambda i: "/staff/queue?programme=arg-web-2026", args.users),
+        "queue, name search": lambda i: f"/staff/queue?q={names[i % len(names)]}",
+        "queue, case number": lambda i: f"/staff/queue?q={numbers[i % len(numbers)]}",
+        "case page": lambda i: f"/staff/cases/{numbers[i % len(numbers)]}",
+        "queue, unfiltered": lambda i: "/staff/queue",
+        "queue, by programme": lambda i: "/staff/queue?programme=arg-web-2026",
     }
-    results: dict[str, list[float]] = {}
+    local = threading.local()
+    results: dict[tuple[str, int], tuple[list[float], list[float]]] = {}
     sizes: dict[str, int] = {}
-    for kind, (path, users_now) in kinds.items():
-        def one(i: int, path=path, kind=kind) -> float:
-            with httpx.Client(base_url=base, cookies={"amparo_session": token}, headers={"accept": "text/html"}, timeout=120) as client:
-                t = time.perf_counter()
-                response = client.get(path(i))
-                elapsed = time.perf_counter() - t
-                assert response.status_code == 200, (path(i), response.status_code, response.text[-300:])
-                sizes[kind] = len(response.content)
-                return elapsed * 1000
-        one(0)  # warm the caches once
-        with ThreadPoolExecutor(max_workers=users_now) as pool:
-            results[kind] = list(pool.map(one, range(args.requests)))
-    server.should_exit = True  # type: ignore[attr-defined]
+    try:
+        for kind, path in kinds.items():
+            for users_now in (1, args.users):
+                client_ms: list[float] = []
+                server_ms: list[float] = []
+
+                def one(i: int, path=path, kind=kind, client_ms=client_ms, server_ms=server_ms) -> None:
+                    if not hasattr(local, "client"):  # one keep-alive connection per simulated user
+                        local.client = httpx.Client(base_url=base, cookies={"amparo_session": token},
+                                                    headers={"accept": "text/html"}, timeout=120)
+                    t = time.perf_counter()
+                    response = local.client.get(path(i))
+                    elapsed = time.perf_counter() - t
+                    assert response.status_code == 200, (path(i), response.status_code, response.text[-300:])
+                    sizes[kind] = len(response.content)
+                    client_ms.append(elapsed * 1000)
+                    server_ms.append(float(response.headers["server-timing"].split("dur=")[1]))
+
+                one(0)  # warm the caches once
+                client_ms.clear()
+                server_ms.clear()
+                count = args.requests if users_now > 1 else min(args.requests, 100)
+                with ThreadPoolExecutor(max_workers=users_now) as pool:
+                    list(pool.map(one, range(count)))
+                results[(kind, users_now)] = (client_ms, server_ms)
+    finally:
+        server.terminate()
+        server.wait(15)
     print(f"machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; "
-          f"{args.users} concurrent users, {args.requests} requests per page")
-    print("| page | median ms | p95 ms | max ms | HTML KB |")
-    print("|---|---|---|---|---|")
-    for kind, values in results.items():
-        print(f"| {kind} | {statistics.median(values):.1f} | {_p(values, 0.95):.1f} | {max(values):.1f} | {sizes[kind] / 1024:.1f} |")
+          f"server in its own process; up to {args.users} concurrent users, {args.requests} requests per page at {args.users}")
+    print("| page | users | server median ms | server p95 ms | client median ms | client p95 ms | HTML KB |")
+    print("|---|---|---|---|---|---|---|")
+    for (kind, users_now), (client_ms, server_ms) in results.items():
+        print(f"| {kind} | {users_now} | {statistics.median(server_ms):.1f} | {_p(server_ms, 0.95):.1f} | "
+              f"{statistics.median(client_ms):.1f} | {_p(client_ms, 0.95):.1f} | {sizes[kind] / 1024:.1f} |")
 
 
 if __name__ == "__main__":
