@@ -92,9 +92,14 @@ def load_programme(path: str | Path) -> Programme:
     return read_programme(path).programme
 
 
+def parse_programme_source(text: str, filename: str = "<programme>") -> ProgrammeSource:
+    """Validate a programme given as YAML text, keeping its lines (for a check report that points at them)."""
+    return _from_document(parse_yaml(text, filename))
+
+
 def parse_programme(text: str, filename: str = "<programme>") -> Programme:
     """Validate a programme given as YAML text (e.g. uploaded by a programme administrator)."""
-    return _from_document(parse_yaml(text, filename)).programme
+    return parse_programme_source(text, filename).programme
 
 
 def example_paths() -> list[Path]:

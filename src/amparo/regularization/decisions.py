@@ -54,7 +54,9 @@ def _blocked(details: list[dict[str, Any]], case: Case, event: str, on: dt.date)
     )
 
 
-def _facts(session: Session, case: Case, programme: Any, data: DecisionIn, on: dt.date, *, individually_assessed: bool) -> EventFacts:
+def safeguard_facts(session: Session, case: Case, programme: Any, data: DecisionIn, on: dt.date, *, individually_assessed: bool) -> EventFacts:
+    """The facts the safeguards engine weighs for a decision on `case` (also shown, before deciding,
+    in the case page's safeguards panel)."""
     person = people.get(session, case.person_id)
     assert person is not None
     appeal = data.appeal_information
@@ -123,7 +125,7 @@ def decide(
     row, _ = service.get_programme(session, application.programme_id, application.programme_version)
     programme = service.programme_of(row)
     on = today()
-    facts = _facts(session, case, programme, data, on, individually_assessed=individually_assessed)
+    facts = safeguard_facts(session, case, programme, data, on, individually_assessed=individually_assessed)
     evaluation = default_engine().evaluate(f"decision:{data.outcome}", case.jurisdiction_code, on, facts, adopted=programme.safeguards_adopted)
     blocking = [d for d in evaluation.blocking_details() if not (data.outcome == "refuse" and d["safeguard"] == SIGN_OFF)]
     if blocking:

@@ -39,11 +39,10 @@ class ProgrammeForm(WebForm):
 def _check(text: str, filename: str) -> tuple[list[dict[str, Any]], Any]:
     """(validation errors with lines, check report or None)."""
     from amparo.programmes import check_programme
-    from amparo.programmes.loader import _from_document
-    from amparo.safeguards.rulefile import parse_yaml
+    from amparo.programmes.loader import parse_programme_source
 
     try:
-        source = _from_document(parse_yaml(text, filename))
+        source = parse_programme_source(text, filename)
     except InvalidInput as error:
         return [{"line": d.get("line"), "where": ".".join(str(p) for p in d.get("loc") or []), "expected": d.get("expected")}
                 for d in (error.details or [])] or [{"line": None, "where": "", "expected": error.message}], None

@@ -173,7 +173,7 @@ def _step_context(db: Any, draft: Any, step: str, form: FormState) -> dict[str, 
     previous = _previous(step)
     return {
         "draft": draft, "step": step, "form": form, "programme_title": _programme_title(db, draft),
-        "steps": [(name, _(title)) for name, title in STEP_TITLES.items()], "step_number": STEPS.index(step) + 1,
+        "steps": [(name, _(title)) for name, title in STEP_TITLES.items()], "step_number": STEPS.index(step) + 1, "step_count": len(STEPS),
         "step_title": _(STEP_TITLES[step]), "previous_url": f"/my/drafts/{draft.id}/{previous}" if previous else None,
         "identity_kinds": identity_options(),
         "work_kinds": [(kind, _(EVIDENCE_LABELS[kind])) for kind in WORK_KINDS],

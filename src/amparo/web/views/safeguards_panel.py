@@ -48,7 +48,7 @@ def evaluate(db: Any, case: Any, data: dict[str, Any] | None = None) -> Any:
     programme = _programme(db, application.programme_id, application.programme_version)
     draft = DecisionIn.model_validate(data or {"outcome": "refuse"})
     today = datetime.date.today()
-    facts = decisions._facts(db, case, programme, draft, today, individually_assessed=True)
+    facts = decisions.safeguard_facts(db, case, programme, draft, today, individually_assessed=True)
     return default_engine().evaluate(f"decision:{draft.outcome}", case.jurisdiction_code, today, facts, adopted=programme.safeguards_adopted)
 
 
