@@ -112,3 +112,26 @@ def test_consent_state_must_be_an_alpha3_code():
 def test_unknown_action_type_lists_the_known_ones():
     with pytest.raises(InvalidInput, match="expected one of: .*assign.*withdraw"):
         actions.get_type("approve")
+
+
+def test_a_domain_extends_a_branch_and_decides_whether_to_call_it():
+    from amparo.cases import reducer
+
+    calls = []
+    reducer.BRANCHES["test_only_type"] = lambda state, payload, event: calls.append("inner") or state
+    try:
+        @reducer.extend("test_only_type")
+        def _refuse_odd(inner, state, payload, event):
+            if event.seq % 2:
+                raise reducer.InvalidTransition("odd sequence numbers are refused here")
+            return inner(state, payload, event)
+
+        with pytest.raises(reducer.InvalidTransition):
+            reducer.BRANCHES["test_only_type"](None, None, reducer.ActionEvent("test_only_type", {}, 3, None))
+        assert calls == []
+        reducer.BRANCHES["test_only_type"](None, None, reducer.ActionEvent("test_only_type", {}, 4, None))
+        assert calls == ["inner"]
+    finally:
+        del reducer.BRANCHES["test_only_type"]
+    with pytest.raises(RuntimeError, match="no reducer branch 'no_such_type'"):
+        reducer.extend("no_such_type")(lambda inner, state, payload, event: state)

@@ -54,6 +54,29 @@ def branch(name: str) -> Callable[[Branch], Branch]:
     return decorate
 
 
+Extension = Callable[[Branch, CaseState | None, Any, "ActionEvent"], CaseState]
+
+
+def extend(name: str) -> Callable[[Extension], Extension]:
+    """Add a domain's rule to the registered branch of action type `name` (e.g. regularization
+    refusing casework on a decided case). The extension gets the branch it wraps and decides whether
+    and how to call it: `extension(inner, state, payload, event)`. Extensions stack in import order.
+    """
+
+    def decorate(extension: Extension) -> Extension:
+        if name not in BRANCHES:
+            raise RuntimeError(f"no reducer branch {name!r} to extend")
+        inner = BRANCHES[name]
+
+        def extended(state: CaseState | None, payload: Any, event: ActionEvent) -> CaseState:
+            return extension(inner, state, payload, event)
+
+        BRANCHES[name] = extended
+        return extension
+
+    return decorate
+
+
 class InvalidTransition(Conflict):
     """The action is well formed but cannot follow the case's current state."""
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from amparo.cases.actions import _Payload, register
-from amparo.cases.reducer import BRANCHES, ActionEvent, InvalidTransition, _require, branch
+from amparo.cases.reducer import ActionEvent, Branch, InvalidTransition, _require, branch, extend
 from amparo.cases.schemas import CaseState
 
 
@@ -224,32 +224,24 @@ def refuse_once_decided(state: CaseState, event: ActionEvent) -> None:
         )
 
 
-def _guarded(name: str) -> None:
-    generic = BRANCHES[name]
-
-    def regularization_branch(state: CaseState | None, payload: Any, event: ActionEvent) -> CaseState:
-        if state is not None:
-            refuse_once_decided(state, event)
-        return generic(state, payload, event)
-
-    BRANCHES[name] = regularization_branch
+def _refusing_once_decided(inner: Branch, state: CaseState | None, payload: Any, event: ActionEvent) -> CaseState:
+    if state is not None:
+        refuse_once_decided(state, event)
+    return inner(state, payload, event)
 
 
 for _name in ("assign", "request_information", "withdraw"):
-    _guarded(_name)
-_generic_provide = BRANCHES["provide_information"]
+    extend(_name)(_refusing_once_decided)
 
 
-def _provide(state: CaseState | None, payload: Any, event: ActionEvent) -> CaseState:
+@extend("provide_information")
+def _provide(inner: Branch, state: CaseState | None, payload: Any, event: ActionEvent) -> CaseState:
     state = _require(state, event)
     refuse_once_decided(state, event)
-    answered = _generic_provide(state, payload, event)
+    answered = inner(state, payload, event)
     if state.programme is None:
         return answered
     if state.appeal is not None:
         return answered.model_copy(update={"status": Status.UNDER_APPEAL, "deadline": None})
     decide_by = state.programme.get("decide_by")
     return answered.model_copy(update={"deadline": date.fromisoformat(decide_by) if decide_by else None})
-
-
-BRANCHES["provide_information"] = _provide
