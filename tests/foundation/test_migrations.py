@@ -93,3 +93,27 @@ def test_migration_0004_keeps_only_the_name_keys_that_begin_no_other(fresh_datab
         assert kept == set(search_keys("Ana", "Pérez Soto"))  # what a person added today gets
     finally:
         engine.dispose()
+
+
+def test_sqlite_writers_in_other_processes_wait_on_the_writers_lock_file(tmp_path):
+    import subprocess
+    import sys
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'queued.db'}")
+    lock_file = tmp_path / "queued.db-writers.lock"
+    probe = (
+        "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+        "try:\n    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB); print('free')\n"
+        "except BlockingIOError:\n    print('held')\n"
+    )
+
+    def other_process_sees() -> str:
+        return subprocess.run([sys.executable, "-c", probe, str(lock_file)], capture_output=True, text=True, check=True).stdout.strip()
+
+    try:
+        with engine.begin() as connection:  # a writer of this process holds the lock until commit
+            connection.execute(text("CREATE TABLE t (x INTEGER)"))
+            assert other_process_sees() == "held"
+        assert other_process_sees() == "free"
+    finally:
+        engine.dispose()

@@ -2,15 +2,17 @@
 
 SQLite is tuned for durability first: an action the API acknowledged must survive `kill -9` and a
 power cut, so the journal is WAL with `synchronous=FULL` (NORMAL may lose the last transactions on
-power loss). Every transaction starts with `BEGIN IMMEDIATE`: nearly every request writes (each read of
-personal data appends to the audit chain), and a deferred transaction that reads and then writes fails
-with SQLITE_BUSY instead of waiting its turn when another writer got in first. Within one process the
-writers also queue on a lock, which wakes the next one at once (SQLite's busy handler polls); across
-processes the busy timeout still applies. Work that only reads can use `read_only(engine)`.
+power loss). A transaction that may write starts with `BEGIN IMMEDIATE`: a deferred transaction that
+reads and then writes fails with SQLITE_BUSY instead of waiting its turn when another writer got in
+first. Writers queue before that (`_WriterQueue`: a thread lock within a process, an advisory file
+lock across processes), which wakes the next one at once where SQLite's busy handler would poll.
+Work that only reads — read requests, whose audit entries are group-committed — uses
+`read_only(engine)` and never takes the write lock.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -18,6 +20,11 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+try:  # POSIX: writers in several processes queue on an advisory file lock
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: SQLite's busy handler alone
+    fcntl = None  # type: ignore[assignment]
 
 #: Execution option naming how SQLite transactions begin: "IMMEDIATE" (default) or "DEFERRED".
 SQLITE_BEGIN_OPTION = "amparo_sqlite_begin"
@@ -88,8 +95,8 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         if connection.get_execution_options().get(SQLITE_BEGIN_OPTION) == "DEFERRED":
             connection.exec_driver_sql("BEGIN DEFERRED")
             return
-        # Writers of this process queue on a lock and are woken the moment it is free; SQLite's own
-        # busy handler would make each of them poll with sleeps of up to 100 ms, which turns twenty
+        # Writers queue (`_WriterQueue`) and are woken the moment the lock is free; SQLite's own busy
+        # handler would make each of them poll with sleeps of up to 100 ms, which turns twenty
         # concurrent writers into second-long tail latencies.
         if not writers.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
             raise sqlite3.OperationalError(
@@ -117,18 +124,64 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
 
 
 _HOLDS_LOCK = "amparo_holds_write_lock"
-_WRITE_LOCKS: dict[str, threading.Lock] = {}
+
+
+class _WriterQueue:
+    """Where the writers of one SQLite file queue for its write lock.
+
+    Threads of this process wait on a lock that wakes the next one at once. Processes (several
+    uvicorn workers on one file) wait on an advisory lock on `<database>-writers.lock`, which the
+    kernel hands to the next waiter the moment it is released — or the holder dies — instead of
+    SQLite's polling. The thread lock is taken first, so one thread per process waits on the file.
+    """
+
+    def __init__(self, lock_file: Path | None) -> None:
+        self._threads = threading.Lock()
+        self._lock_file = lock_file if fcntl is not None else None
+        self._fd: int | None = None
+        self._pid: int | None = None
+
+    def acquire(self, timeout: float) -> bool:
+        if not self._threads.acquire(timeout=timeout):
+            return False
+        if self._lock_file is not None:
+            try:
+                fcntl.flock(self._descriptor(), fcntl.LOCK_EX)  # releases the GIL while it waits
+            except BaseException:
+                self._threads.release()
+                raise
+        return True
+
+    def release(self) -> None:
+        if self._lock_file is not None and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
+
+    def _descriptor(self) -> int:
+        # Opened once per process (a forked child must not share its parent's open file, or the two
+        # would hold one lock); called with the thread lock held.
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self._lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+
+_WRITE_LOCKS: dict[str, _WriterQueue] = {}
 _WRITE_LOCKS_GUARD = threading.Lock()
 
 
-def _write_lock(database: str) -> threading.Lock:
-    """One lock per database file, shared by every engine of this process that opens it."""
-    key = database if database.startswith("memory:") else str(Path(database).expanduser().resolve())
+def _write_lock(database: str) -> _WriterQueue:
+    """One queue per database file, shared by every engine of this process that opens it."""
+    if database.startswith("memory:"):
+        key, lock_file = database, None
+    else:
+        path = Path(database).expanduser().resolve()
+        key, lock_file = str(path), path.with_name(path.name + "-writers.lock")
     with _WRITE_LOCKS_GUARD:
-        return _WRITE_LOCKS.setdefault(key, threading.Lock())
+        return _WRITE_LOCKS.setdefault(key, _WriterQueue(lock_file))
 
 
-def _release(info: dict[str, Any], lock: threading.Lock) -> None:
+def _release(info: dict[str, Any], lock: _WriterQueue) -> None:
     if info.pop(_HOLDS_LOCK, False):
         lock.release()
 
