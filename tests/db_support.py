@@ -75,7 +75,7 @@ def create_database(backend: str, directory: Path) -> str:
 def drop_database(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", "-writers.lock"):
             Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
         return
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select, text
@@ -157,3 +158,39 @@ def test_on_sqlite_a_read_in_progress_does_not_hold_the_write_lock(tmp_path):
     with Session(read_only(engine)) as session:
         assert audit.verify(session).ok and session.scalar(select(func.count()).select_from(AuditEntry)) >= 1
     engine.dispose()
+
+
+def test_the_group_commit_keeps_its_own_connection_so_readers_cannot_starve_it(fresh_database_url):
+    # Requests waiting on the group commit each hold a pooled connection; if the leader had to check
+    # one out per batch, a burst of readers as large as the pool would leave it waiting (and fail them
+    # all). It keeps one from its first batch on.
+    engine = make_engine(fresh_database_url, pool_size=3, max_overflow=0)
+    try:
+        upgrade(engine)
+        with Session(engine) as session, session.begin():
+            user = make_user(session, Role.CASEWORKER)
+            person_id = make_person(session).id
+            actor = actor_for(user)
+        maker = group.read_sessionmaker(engine)
+        assert engine.pool.checkedout() == 0
+        for _ in range(3):
+            with maker() as reader:
+                people_service.get_person(reader, actor, person_id, "casework")
+                reader.commit()
+            assert engine.pool.checkedout() == 1  # the committer's, the same one each batch
+        readers = [maker(), maker()]  # with the committer's, the whole pool
+        for reader in readers:
+            people_service.get_person(reader, actor, person_id, "casework")
+        threads = [threading.Thread(target=reader.commit) for reader in readers]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=20)
+        assert time.monotonic() - started < 5
+        for reader in readers:
+            reader.close()
+        with Session(read_only(engine)) as session:
+            assert audit.verify(session).ok and session.scalar(select(func.count()).select_from(AuditEntry)) == 5
+    finally:
+        engine.dispose()

@@ -2,7 +2,7 @@
 
 A request that only reads (GET, HEAD) still journals what it showed, but it has nothing else to write,
 so there is no act its entry must commit atomically with. Such a request runs in a read-only session
-(`open_read_session`): `audit.service.record` keeps its entries in the session instead of writing them,
+(`read_sessionmaker`, chosen by `amparo.api.deps.open_session`): `audit.service.record` keeps its entries in the session instead of writing them,
 and when the request commits, before it answers, they are handed to this module and written to the
 chain in one short transaction shared with every other request committing at that moment. The request
 waits until that transaction is durable; if it fails, the request's commit fails and nothing is shown.
@@ -28,7 +28,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from amparo.audit import repository
@@ -36,7 +36,7 @@ from amparo.audit.chain import entry_hash
 from amparo.db.engine import backend_name, is_in_memory, read_only
 from amparo.errors import ServiceUnavailable
 
-#: session.info key: this session journals through the group commit (set by `open_read_session`).
+#: session.info key: this session journals through the group commit (set by `read_sessionmaker`).
 DEFERRED = "amparo_audit_deferred"
 #: session.info key: entries recorded and not yet written.
 PENDING = "amparo_audit_pending"
@@ -55,6 +55,10 @@ class GroupCommitter:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        #: The committer's own connection, held between batches: a leader must never wait for the
+        #: pool, which the requests waiting on it may have emptied.
+        self._connection: Connection | None = None
+        event.listen(engine, "engine_disposed", lambda _engine: self._close())
         self._changed = threading.Condition()
         self._writing = False
         self._waiting: list[_Ticket] = []
@@ -87,9 +91,16 @@ class GroupCommitter:
             ) from ticket.error
         return ticket.written
 
+    def _close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
     def _write(self, batch: list[_Ticket]) -> None:
         try:
-            with Session(self._engine) as session, session.begin():
+            if self._connection is None or self._connection.closed or self._connection.invalidated:
+                self._connection = self._engine.connect()
+            with Session(bind=self._connection) as session, session.begin():
                 last_id, last_hash = repository.lock_head(session)
                 rows = []
                 for ticket in batch:
@@ -102,6 +113,7 @@ class GroupCommitter:
                 if rows:
                     repository.append_many(session, rows)
         except BaseException as exc:  # every waiting request fails with the leader; none is left hanging
+            self._close()  # the next batch starts on a fresh connection
             for ticket in batch:
                 ticket.error, ticket.done, ticket.written = exc, True, []
             return
