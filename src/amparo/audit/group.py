@@ -13,6 +13,10 @@ So the rule stays "no personal data leaves without a durable entry", while:
 * on both backends, twenty concurrent reads cost one lock of the chain head and one WAL flush, not
   twenty in a row.
 
+An entry's time (`at`) is when the access happened and its id is its place in the chain, given at
+the group commit, so times are not strictly increasing with ids; nothing that verifies the chain
+relies on them being so.
+
 Requests that write (POST, PUT, PATCH, DELETE) keep the entry in their own transaction, so an act and
 its entry commit together or not at all (`audit.service.record`).
 
