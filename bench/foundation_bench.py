@@ -280,7 +280,7 @@ class Workload:
     def sql_search_name(self, client: int, i: int, audited: bool = False) -> None:
         # The repository's plan (amparo.cases.repository.list_page_by_name), one round.
         prefix = normalise(self.rng.choice(self.terms))
-        params = {"lo": prefix, "hi": prefix_upper_bound(prefix), "after": "\uffff"}
+        params = {"lo": prefix, "hi": prefix_upper_bound(prefix)}
         with (self.engine if audited else self.reader).begin() as c:
             ids = [r.person_id for r in c.execute(text(NAME_KEYS_SQL), params)]
             rows = c.execute(text(NAME_CASES_SQL).bindparams(_expanding("ids")), {"ids": ids or [0]}).all()
@@ -311,8 +311,8 @@ class Workload:
 #: page when, as here, every person is in the caseworker's jurisdiction).
 NAME_KEYS_SQL = (
     "SELECT k.key, k.person_id FROM person_name_keys k WHERE k.key >= :lo AND k.key < :hi AND NOT EXISTS ("
-    "SELECT 1 FROM person_name_keys l WHERE l.person_id = k.person_id AND l.key > k.key "
-    "AND l.key < k.key || :after) ORDER BY k.key, k.person_id LIMIT 51"
+    "SELECT 1 FROM person_name_keys o WHERE o.person_id = k.person_id AND o.key >= :lo AND o.key < k.key) "
+    "ORDER BY k.key, k.person_id LIMIT 51"
 )
 NAME_CASES_SQL = "SELECT * FROM cases WHERE jurisdiction_code = 'ARG' AND person_id IN :ids ORDER BY id DESC"
 
@@ -331,7 +331,7 @@ def explain(url: str, seeded: Seeded) -> None:
                  ("name (rare), next keys in name order", NAME_KEYS_SQL, rare),
                  ("case number", Workload._search_sql("number >= :lo AND number < :hi"), number)]
         for label, query, term in cases:
-            params = {"lo": term, "hi": prefix_upper_bound(term), "after": "\uffff"}
+            params = {"lo": term, "hi": prefix_upper_bound(term)}
             console.print(f"[bold]{label}: {term!r}")
             started = time.perf_counter()
             c.execute(text(query), params).all()

@@ -7,6 +7,7 @@ not read the record at all, and be "forbidden" when they may read it but not act
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 
 import pytest
@@ -202,3 +203,40 @@ def test_a_cursor_from_another_listing_is_refused_with_a_clear_error(session):
     with pytest.raises(InvalidInput) as raised:
         cases.list_cases(session, actor, {"q": "rojas"}, limit=1, cursor=by_id, purpose=PURPOSE)
     assert raised.value.details[0]["field"] == "cursor" and "previous page" in raised.value.message
+
+
+def test_a_person_matched_under_two_keys_is_listed_once_and_cursors_carry_no_name(session):
+    # "Juan Garcia Garcia" has the keys "garcia garcia juan" and "garcia juan": both start with "garcia".
+    twice = make_case(session, make_person(session, given_names="Juan", family_names="Garcia Garcia"))
+    others = [make_case(session, make_person(session, given_names="Ines", family_names="Garcia")) for _ in range(3)]
+    actor = actor_for(make_user(session, Role.CASEWORKER))
+    seen, cursor = [], None
+    while True:
+        page = cases.list_cases(session, actor, {"q": "garcia"}, limit=1, cursor=cursor, purpose=PURPOSE)
+        seen += [c.id for c in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+        decoded = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        assert "garcia" not in decoded and "juan" not in decoded and "ines" not in decoded
+    assert sorted(seen) == sorted([twice.id] + [c.id for c in others]) and len(seen) == 4
+
+
+def test_a_search_that_reads_its_budget_of_keys_returns_a_short_page_and_goes_on(session, monkeypatch):
+    from amparo.cases import repository
+
+    monkeypatch.setattr(repository, "MAX_KEYS_PER_REQUEST", 3)
+    for n in range(5):
+        make_case(session, make_person(session, "CHL", given_names=f"A{n}", family_names="Zeta"))
+    mine = make_case(session, make_person(session, given_names="Zz", family_names="Zeta"))
+    actor = actor_for(make_user(session, Role.CASEWORKER))
+    pages, seen, cursor = 0, [], None
+    while True:
+        page = cases.list_cases(session, actor, {"q": "zeta"}, limit=50, cursor=cursor, purpose=PURPOSE)
+        pages += 1
+        seen += [c.id for c in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    # Five out-of-scope persons come first in name order: the first page reads three keys and stops.
+    assert seen == [mine.id] and pages >= 2

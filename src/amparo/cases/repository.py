@@ -6,14 +6,14 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, exists, false, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, exists, false, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from amparo.cases.models import Action, Case, CaseConsularConsent, CaseNumberCounter
 from amparo.db.compat import insert_for
 from amparo.people.models import PersonNameKey, PersonNationality
 from amparo.people.repository import key_range
-from amparo.people.names import prefix_upper_bound
+from amparo.people.names import normalise, prefix_upper_bound
 
 _cases = Case.__table__
 
@@ -222,22 +222,29 @@ def list_page(
     return list(session.scalars(query.order_by(Case.id.desc()).limit(limit + 1)))
 
 
-_longer_key = PersonNameKey.__table__.alias("longer_key")
-#: Sorts after every character a normalised name key can hold (lower-case letters, digits, space).
-_AFTER_EVERY_CHARACTER = "\uffff"
+_other_key = PersonNameKey.__table__.alias("other_key")
 #: The most name keys one round of a name search reads (the IN list of the second query).
 _MAX_KEYS_PER_ROUND = 4000
+#: The most name keys one request reads: a user who may see few cases (an applicant, a consulate)
+#: searching a common prefix gets a short page and a cursor instead of a walk of the whole index.
+MAX_KEYS_PER_REQUEST = 20_000
 
 
 def _matching_keys(q: str) -> Select[Any]:
-    """(key, person id) of the persons whose name starts with `q`, each under the longest of their
-    keys that match: a key that begins another of the same person ("rojas" of "rojas ana") finds
-    nobody the longer one does not (a primary-key probe per key)."""
+    """(key, person id) of the persons whose name starts with `q`, each once: under the smallest of
+    their keys that match (a primary-key probe per key), so that a person matched under two keys
+    ("garcia garcia juan" and "garcia juan" for "garcia") is listed once."""
+    prefix = normalise(q)
     return select(PersonNameKey.key, PersonNameKey.person_id).where(key_range(q), ~exists().where(
-        _longer_key.c.person_id == PersonNameKey.person_id,
-        _longer_key.c.key > PersonNameKey.key,
-        _longer_key.c.key < PersonNameKey.key + _AFTER_EVERY_CHARACTER,
+        _other_key.c.person_id == PersonNameKey.person_id,
+        _other_key.c.key >= prefix,
+        _other_key.c.key < PersonNameKey.key,
     ))
+
+
+def matched_key(session: Session, q: str, person_id: int) -> str | None:
+    """The key under which a name search for `q` lists `person_id` (None if it no longer matches)."""
+    return session.scalar(select(func.min(PersonNameKey.key)).where(PersonNameKey.person_id == person_id, key_range(q)))
 
 
 def list_page_by_name(
@@ -253,18 +260,18 @@ def list_page_by_name(
     deadline_before: date | None = None,
     after: tuple[str, int, int] | None = None,
     limit: int = 50,
-) -> list[tuple[Case, str]]:
+) -> tuple[list[tuple[Case, str]], tuple[str, int] | None]:
     """Up to `limit + 1` (case, matched name key) pairs in name order, after keyset `after`
-    (key, person id, case id).
+    (key, person id, case id); and, when the request's budget of keys ran out first, the (key,
+    person id) to resume after.
 
     In name order — key, then person, then newest case — the name index is read from the prefix
     onwards, a page at a time: first the next keys in index order, then the cases of those persons
     that pass the scope and filters; more keys (four times as many each round) only while the page
-    is not full. Two indexed queries per round, planned the same whatever the database estimates
-    (PostgreSQL misjudges prefix ranges of text by orders of magnitude and then sorts every match of
-    a common surname), and bounded by the page, not by how common the name is. A newest-first walk
-    instead checks each case against the name index: ~15,000 probes per page for a surname shared by
-    one person in three hundred.
+    is not full, and never more than `MAX_KEYS_PER_REQUEST` in one request. Two indexed queries per
+    round, planned the same whatever the database estimates (PostgreSQL misjudges prefix ranges of
+    text by orders of magnitude and then sorts every match of a common surname), and bounded by the
+    page, not by how common the name is.
     """
     wanted = limit + 1
     found: list[tuple[Case, str]] = []
@@ -272,12 +279,13 @@ def list_page_by_name(
     if after is not None:
         key, person_id, _case_id = after
         keys_after = or_(PersonNameKey.key > key, and_(PersonNameKey.key == key, PersonNameKey.person_id >= person_id))
-    size = wanted
+    size, read = min(wanted, MAX_KEYS_PER_REQUEST), 0
     while len(found) < wanted:
         query = _matching_keys(q)
         if keys_after is not None:
             query = query.where(keys_after)
         keys = session.execute(query.order_by(PersonNameKey.key, PersonNameKey.person_id).limit(size)).all()
+        read += len(keys)
         if not keys:
             break
         cases = session.scalars(_filtered(
@@ -295,9 +303,11 @@ def list_page_by_name(
         if len(keys) < size:
             break
         last_key, last_person = keys[-1]
+        if read >= MAX_KEYS_PER_REQUEST and len(found) < wanted:
+            return found, (last_key, last_person)
         keys_after = or_(PersonNameKey.key > last_key, and_(PersonNameKey.key == last_key, PersonNameKey.person_id > last_person))
-        size = min(size * 4, _MAX_KEYS_PER_ROUND)
-    return found[:wanted]
+        size = min(size * 4, _MAX_KEYS_PER_ROUND, MAX_KEYS_PER_REQUEST - read)
+    return found[:wanted], None
 
 
 def touch_values(now: datetime, state_json: dict[str, Any], *, status: str, assigned_user_id: int | None, deadline: date | None) -> dict[str, Any]:

@@ -296,15 +296,25 @@ def list_cases(
     }
     if filters.q and not repository.looks_like_case_number(filters.q):
         # By name: in name order, which reads one page of the name index however common the name.
-        after = decode_cursor_fields(cursor, id=int, k=str, p=int)
-        named = repository.list_page_by_name(
-            session, scope, filters.q, after=(after["k"], after["p"], after["id"]) if after else None, **common
+        # The cursor names the last person and case shown, never their name: cursors end up in URLs
+        # and access logs. The key they were listed under is found again from the person.
+        after = decode_cursor_fields(cursor, id=int, p=int)
+        key = repository.matched_key(session, filters.q, after["p"]) if after else None
+        if after and key is None:
+            raise InvalidInput(
+                f"the person this page continued from no longer matches {filters.q!r}; search again from the first page",
+                details=[{"field": "cursor", "value": cursor, "expected": "the next_cursor of the previous page of this search"}],
+            )
+        named, resume = repository.list_page_by_name(
+            session, scope, filters.q, after=(key, after["p"], after["id"]) if after and key else None, **common
         )
         next_cursor = None
         if len(named) > limit:
-            last, key = named[limit - 1]
-            next_cursor = encode_cursor(last.id, k=key, p=last.person_id)
-        rows = list({case.id: case for case, _key in named[:limit]}.values())  # once, if two keys matched
+            last, _key = named[limit - 1]
+            next_cursor = encode_cursor(last.id, p=last.person_id)
+        elif resume is not None:  # the request's budget of keys ran out: a short page, and go on from there
+            next_cursor = encode_cursor(0, p=resume[1])
+        rows = [case for case, _key in named[:limit]]
     else:
         rows = repository.list_page(session, scope, q=filters.q, after_id=decode_cursor(cursor), **common)
         next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None

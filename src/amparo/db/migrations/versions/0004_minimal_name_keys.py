@@ -20,7 +20,8 @@ down_revision = "0003_application_drafts"
 branch_labels = None
 depends_on = None
 
-#: Sorts after every character a normalised key holds.
+#: Sorts after every character of the Basic Multilingual Plane. A key holding a character beyond it
+#: (rare in names) may keep a key that begins another: one redundant row, never a wrong result.
 _AFTER_EVERY_CHARACTER = "\uffff"
 
 
