@@ -370,7 +370,9 @@ async def _file(request: Request, draft_id: str) -> Response:
                 form.add_error("action", window_problem)
             elif error.code == "already_filed":
                 form.add_error("action", _("You already have an application pending under this programme. Add documents to it instead."))
-            elif isinstance(error, PayloadTooLarge) or "file" in error.message:
+            elif isinstance(error, PayloadTooLarge) or error.code == "evidence_rejected" or any(
+                detail.get("field") == "file" for detail in error.details or []
+            ):
                 form.add_error("evidence_file", error.message)
             else:
                 form.add_error("action", _("The application could not be filed: {reason}", reason=error.message))
