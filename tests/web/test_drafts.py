@@ -281,3 +281,17 @@ def test_two_starts_at_once_make_one_draft(app: FastAPI, applicant) -> None:
     for thread in threads:
         thread.join(timeout=30)
     assert errors == [] and len(set(results)) == 1
+
+
+def test_the_draft_service_refuses_every_role_but_the_applicants_own(app: FastAPI, applicant) -> None:
+    from amparo.auth import repository as users
+    from amparo.errors import Forbidden
+    from amparo.regularization import drafts
+
+    draft_id = _start(applicant).rsplit("/", 1)[1]
+    with app.state.sessionmaker() as db:
+        staff = users.actor_for(users.get_user_by_username(db, "caseworker@arg.example"))
+        with pytest.raises(Forbidden):
+            drafts.get(db, staff, draft_id, "casework")
+        assert drafts.list_own(db, staff, "casework") == []
+        db.rollback()

@@ -135,8 +135,9 @@ def window_text(opens: dt.date, closes: dt.date | None) -> str:
 def get(session: Session, actor: Actor, draft_id: str, purpose: str) -> ApplicationDraft:
     """The actor's own draft; NotFound for anyone else's (it is not said whether it exists). Journaled."""
     purpose = audit.check_purpose(purpose)
+    person_id = _own_person(actor)  # default deny: only applicants have drafts
     draft = session.get(ApplicationDraft, draft_id) if isinstance(draft_id, str) and len(draft_id) <= 32 else None
-    if draft is None or draft.user_id != actor.user_id or actor.person_id is None or draft.person_id != actor.person_id:
+    if draft is None or draft.user_id != actor.user_id or draft.person_id != person_id:
         raise NotFound(
             f"no application draft {draft_id!r} of yours; your drafts are listed on your start page",
             details=[{"field": "draft", "value": draft_id, "expected": "one of your own drafts"}],
@@ -148,7 +149,7 @@ def get(session: Session, actor: Actor, draft_id: str, purpose: str) -> Applicat
 def list_own(session: Session, actor: Actor, purpose: str, *, limit: int | None = 20) -> list[ApplicationDraft]:
     """The actor's open drafts, most recently changed first (none for an account without a person);
     all of them when `limit` is None. Journaled."""
-    if actor.person_id is None:
+    if actor.person_id is None or actor.role is not policy.Role.APPLICANT:
         return []
     purpose = audit.check_purpose(purpose)
     query = (
