@@ -77,30 +77,29 @@ class ResidenceStep(WebForm):
         return _not_future(value)
 
 
-class WorkStep(WebForm):
+class _DocumentStep(WebForm):
+    """A step naming one document: its kind (typed by the subclass), date and an optional description."""
+
+    evidence_kind: str | None = None  # first, so errors are summarised in the order the fields show
+    evidence_dated: datetime.date | None = Field(None, title=N_("The date written on that document"))
+    description: str | None = Field(None, max_length=500, title=N_("Description (optional)"))
+
+    @field_validator("evidence_dated")
+    @classmethod
+    def _past(cls, value: datetime.date | None) -> datetime.date | None:
+        return _not_future(value)
+
+
+class WorkStep(_DocumentStep):
     """Step 3: a document about work or studies (optional)."""
 
     evidence_kind: WorkKind | None = Field(None, title=N_("A document about your work or studies"), description=N_("Optional. It also shows that you were in the country."))
-    evidence_dated: datetime.date | None = Field(None, title=N_("The date written on that document"))
-    description: str | None = Field(None, max_length=500, title=N_("Description (optional)"))
-
-    @field_validator("evidence_dated")
-    @classmethod
-    def _past(cls, value: datetime.date | None) -> datetime.date | None:
-        return _not_future(value)
 
 
-class EvidenceStep(WebForm):
+class EvidenceStep(_DocumentStep):
     """Step 4: the main proof of presence (optional now; it can be added after filing)."""
 
     evidence_kind: PresenceKind | None = Field(None, title=N_("A document that shows you were in the country"))  # type: ignore[valid-type]
-    evidence_dated: datetime.date | None = Field(None, title=N_("The date written on that document"))
-    description: str | None = Field(None, max_length=500, title=N_("Description (optional)"))
-
-    @field_validator("evidence_dated")
-    @classmethod
-    def _past(cls, value: datetime.date | None) -> datetime.date | None:
-        return _not_future(value)
 
 
 class ReviewForm(WebForm):
