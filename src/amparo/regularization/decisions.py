@@ -54,10 +54,14 @@ def _blocked(details: list[dict[str, Any]], case: Case, event: str, on: dt.date)
     )
 
 
-def safeguard_facts(session: Session, case: Case, programme: Any, data: DecisionIn, on: dt.date, *, individually_assessed: bool) -> EventFacts:
+def safeguard_facts(
+    session: Session, case: Case, programme: Any, data: DecisionIn, on: dt.date, *, individually_assessed: bool,
+    person: Any = None,
+) -> EventFacts:
     """The facts the safeguards engine weighs for a decision on `case` (also shown, before deciding,
-    in the case page's safeguards panel)."""
-    person = people.get(session, case.person_id)
+    in the case page's safeguards panel). `person`: the case's person when the caller already read it."""
+    if person is None or person.id != case.person_id:
+        person = people.get(session, case.person_id)
     assert person is not None
     appeal = data.appeal_information
     deadline = appeal.deadline if appeal and appeal.deadline else on + dt.timedelta(days=programme.appeal_period_days)

@@ -10,6 +10,7 @@ by the safeguards engine with the same facts the decision service would record
 from __future__ import annotations
 
 import datetime
+import weakref
 from typing import Any
 
 from amparo.web.forms import FormState
@@ -35,9 +36,10 @@ MISSING_FIELDS: tuple[tuple[str, str], ...] = (
 )
 
 
-def evaluate(db: Any, case: Any, data: dict[str, Any] | None = None) -> Any:
+def evaluate(db: Any, case: Any, data: dict[str, Any] | None = None, *, person: Any = None) -> Any:
     """The safeguards evaluation of a decision on `case` today, for the decision drafted in `data`
-    (a refusal with nothing written yet when None). Returns `amparo.safeguards.Evaluation`."""
+    (a refusal with nothing written yet when None). Returns `amparo.safeguards.Evaluation`.
+    `person`: the case's person, when the page has read it already (saves reading it again)."""
     from amparo.regularization import decisions, repository
     from amparo.regularization.schemas import DecisionIn
     from amparo.safeguards import default_engine
@@ -48,26 +50,27 @@ def evaluate(db: Any, case: Any, data: dict[str, Any] | None = None) -> Any:
     programme = _programme(db, application.programme_id, application.programme_version)
     draft = DecisionIn.model_validate(data or {"outcome": "refuse"})
     today = datetime.date.today()
-    facts = decisions.safeguard_facts(db, case, programme, draft, today, individually_assessed=True)
+    facts = decisions.safeguard_facts(db, case, programme, draft, today, individually_assessed=True, person=person)
     return default_engine().evaluate(f"decision:{draft.outcome}", case.jurisdiction_code, today, facts, adopted=programme.safeguards_adopted)
 
 
-#: Published programme versions never change, so their rules are kept per database, id and version.
-_PROGRAMMES: dict[tuple[str, str, int], Any] = {}
+#: Published programme versions never change, so their rules are kept per engine (weakly: a disposed
+#: test database takes its entries with it), id and version.
+_PROGRAMMES: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], Any]] = weakref.WeakKeyDictionary()
 
 
 def _programme(db: Any, programme_id: str, version: int) -> Any:
     """The rules of a published programme version (`amparo.programmes.Programme`), read once per process."""
     from amparo.regularization import service
 
-    key = (str(db.get_bind().url), programme_id, version)
-    found = _PROGRAMMES.get(key)
+    cached = _PROGRAMMES.setdefault(db.get_bind(), {})
+    found = cached.get((programme_id, version))
     if found is None:
         row, _versions = service.get_programme(db, programme_id, version)
         found = service.programme_of(row)
-        if len(_PROGRAMMES) > 256:
-            _PROGRAMMES.clear()
-        _PROGRAMMES[key] = found
+        if len(cached) > 256:
+            cached.clear()
+        cached[(programme_id, version)] = found
     return found
 
 

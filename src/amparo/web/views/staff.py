@@ -154,7 +154,7 @@ def case_context(db: Any, actor: Any, number: str, *, decision_form: FormState |
     _row = case_parts.application_row(db, case)
     application = case_parts.application_view(db, case)
     if evaluation is None and application is not None:
-        evaluation = safeguards_panel.evaluate(db, case)
+        evaluation = safeguards_panel.evaluate(db, case, person=person)
     languages = list(person.languages or [])
     return {
         "case": case, "state": state, "person": person, "status": status_label(case.status),
