@@ -80,7 +80,7 @@ class ResidenceStep(WebForm):
 class _DocumentStep(WebForm):
     """A step naming one document: its kind (typed by the subclass), date and an optional description."""
 
-    evidence_kind: str | None = None  # first, so errors are summarised in the order the fields show
+    evidence_kind: str | None = Field(None, title=N_("Document"))  # first, so errors are summarised in field order
     evidence_dated: datetime.date | None = Field(None, title=N_("The date written on that document"))
     description: str | None = Field(None, max_length=500, title=N_("Description (optional)"))
 
