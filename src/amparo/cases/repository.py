@@ -260,10 +260,10 @@ def list_page_by_name(
     deadline_before: date | None = None,
     after: tuple[str, int, int] | None = None,
     limit: int = 50,
-) -> tuple[list[tuple[Case, str]], tuple[str, int] | None]:
-    """Up to `limit + 1` (case, matched name key) pairs in name order, after keyset `after`
-    (key, person id, case id); and, when the request's budget of keys ran out first, the (key,
-    person id) to resume after.
+) -> tuple[list[Case], int | None]:
+    """Up to `limit + 1` cases in name order, after keyset `after` (the key the person was listed
+    under, person id, case id); and, when the request's budget of keys ran out first, the person id
+    to resume after (each person is listed once, so their key can be found again).
 
     In name order — key, then person, then newest case — the name index is read from the prefix
     onwards, a page at a time: first the next keys in index order, then the cases of those persons
@@ -274,7 +274,7 @@ def list_page_by_name(
     page, not by how common the name is.
     """
     wanted = limit + 1
-    found: list[tuple[Case, str]] = []
+    found: list[Case] = []
     keys_after: ColumnElement[bool] | None = None
     if after is not None:
         key, person_id, _case_id = after
@@ -295,16 +295,16 @@ def list_page_by_name(
         by_person: dict[int, list[Case]] = {}
         for case in cases:
             by_person.setdefault(case.person_id, []).append(case)
-        for key, person in keys:
+        for _key, person in keys:
             for case in by_person.get(person, ()):
-                if after is not None and (key, person) == after[:2] and case.id >= after[2]:
+                if after is not None and person == after[1] and case.id >= after[2]:
                     continue  # shown on an earlier page
-                found.append((case, key))
+                found.append(case)
         if len(keys) < size:
             break
         last_key, last_person = keys[-1]
         if read >= MAX_KEYS_PER_REQUEST and len(found) < wanted:
-            return found, (last_key, last_person)
+            return found, last_person
         keys_after = or_(PersonNameKey.key > last_key, and_(PersonNameKey.key == last_key, PersonNameKey.person_id > last_person))
         size = min(size * 4, _MAX_KEYS_PER_ROUND, MAX_KEYS_PER_REQUEST - read)
     return found[:wanted], None

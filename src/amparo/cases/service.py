@@ -305,16 +305,15 @@ def list_cases(
                 f"the person this page continued from no longer matches {filters.q!r}; search again from the first page",
                 details=[{"field": "cursor", "value": cursor, "expected": "the next_cursor of the previous page of this search"}],
             )
-        named, resume = repository.list_page_by_name(
+        rows, resume = repository.list_page_by_name(
             session, scope, filters.q, after=(key, after["p"], after["id"]) if after and key else None, **common
         )
         next_cursor = None
-        if len(named) > limit:
-            last, _key = named[limit - 1]
-            next_cursor = encode_cursor(last.id, p=last.person_id)
+        if len(rows) > limit:
+            next_cursor = encode_cursor(rows[limit - 1].id, p=rows[limit - 1].person_id)
         elif resume is not None:  # the request's budget of keys ran out: a short page, and go on from there
-            next_cursor = encode_cursor(0, p=resume[1])
-        rows = [case for case, _key in named[:limit]]
+            next_cursor = encode_cursor(0, p=resume)
+        rows = rows[:limit]
     else:
         rows = repository.list_page(session, scope, q=filters.q, after_id=decode_cursor(cursor), **common)
         next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
