@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 import time
 
 import pytest
@@ -194,3 +195,15 @@ def test_the_group_commit_keeps_its_own_connection_so_readers_cannot_starve_it(f
             assert audit.verify(session).ok and session.scalar(select(func.count()).select_from(AuditEntry)) == 5
     finally:
         engine.dispose()
+
+
+def test_a_discarded_engine_takes_its_committer_with_it(tmp_path):
+    import gc
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'gone.db'}")
+    group.committer_for(engine)
+    alive = weakref.ref(engine)
+    engine.dispose()
+    del engine
+    gc.collect()
+    assert alive() is None, "the committer registry kept the engine alive"

@@ -36,7 +36,6 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from amparo.audit import repository
-from amparo.audit.chain import entry_hash
 from amparo.db.engine import backend_name, is_in_memory, read_only
 from amparo.errors import ServiceUnavailable
 
@@ -58,7 +57,8 @@ class GroupCommitter:
     """Writes the entries of concurrent read requests to the chain in shared transactions."""
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        # Weakly: the registry below is keyed weakly by the engine, so its value must not keep it alive.
+        self._engine = weakref.ref(engine)
         #: The committer's own connection, held between batches: a leader must never wait for the
         #: pool, which the requests waiting on it may have emptied.
         self._connection: Connection | None = None
@@ -103,19 +103,17 @@ class GroupCommitter:
     def _write(self, batch: list[_Ticket]) -> None:
         try:
             if self._connection is None or self._connection.closed or self._connection.invalidated:
-                self._connection = self._engine.connect()
-            with Session(bind=self._connection) as session, session.begin():
-                last_id, last_hash = repository.lock_head(session)
-                rows = []
-                for ticket in batch:
-                    for values in ticket.entries:
-                        last_id += 1
-                        row = {**values, "id": last_id, "prev_hash": last_hash}
-                        row["hash"] = last_hash = entry_hash(**row)
-                        rows.append(row)
-                        ticket.written.append(last_id)
-                if rows:
-                    repository.append_many(session, rows)
+                engine = self._engine()
+                if engine is None:
+                    raise RuntimeError("the engine of this group commit was discarded")
+                self._connection = engine.connect()
+            rows = [dict(values) for ticket in batch for values in ticket.entries]
+            if rows:
+                with Session(bind=self._connection) as session, session.begin():
+                    repository.append_chained(session, rows)
+            written = iter(rows)
+            for ticket in batch:
+                ticket.written = [next(written)["id"] for _ in ticket.entries]
         except BaseException as exc:  # every waiting request fails with the leader; none is left hanging
             self._close()  # the next batch starts on a fresh connection
             for ticket in batch:

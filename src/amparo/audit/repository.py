@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from amparo.audit.chain import entry_hash
 from amparo.audit.models import AuditEntry, AuditHead
 
 HEAD_ID = 1
@@ -34,6 +35,16 @@ def lock_head(session: Session) -> tuple[int, str]:
     if row is None:
         raise RuntimeError("audit_head row missing: the database was not migrated with `amparo db upgrade`")
     return int(row.last_id), str(row.last_hash)
+
+
+def append_chained(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Lock the head, chain `rows` after it (setting each one's id, prev_hash and hash) and write them."""
+    last_id, last_hash = lock_head(session)
+    for row in rows:
+        last_id += 1
+        row["id"], row["prev_hash"] = last_id, last_hash
+        row["hash"] = last_hash = entry_hash(**row)
+    append_many(session, rows)
 
 
 def append_many(session: Session, rows: list[dict[str, Any]]) -> None:

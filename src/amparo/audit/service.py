@@ -8,8 +8,8 @@ writes their entries when they commit, many requests' entries to one transaction
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -135,12 +135,7 @@ def _append(session: Session, rows: list[dict[str, Any]]) -> list[Recorded]:
     if group.DEFERRED in session.info:
         session.info.setdefault(group.PENDING, []).extend(rows)
         return []
-    last_id, last_hash = repository.lock_head(session)
-    for row in rows:
-        last_id += 1
-        row["id"], row["prev_hash"] = last_id, last_hash
-        row["hash"] = last_hash = entry_hash(**row)
-    repository.append_many(session, rows)
+    repository.append_chained(session, rows)
     return [Recorded(id=row["id"], hash=row["hash"]) for row in rows]
 
 
