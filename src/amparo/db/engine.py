@@ -65,7 +65,7 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 25, max_overfl
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     database = parsed.database or ""
-    in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    in_memory = _in_memory(database)
     if not in_memory:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
@@ -202,6 +202,10 @@ def is_in_memory(engine: Engine) -> bool:
     if engine.dialect.name != "sqlite":
         return False
     database = engine.url.database or ""
+    return _in_memory(database)
+
+
+def _in_memory(database: str) -> bool:
     return database in ("", ":memory:") or database.startswith("file::memory:")
 
 
