@@ -140,7 +140,7 @@ def _check(
     if data.programme_id not in versions:
         versions[data.programme_id] = [service.programme_of(v) for v in service.versions_of(session, data.programme_id)]
     programme = service.choose_version(data.programme_id, versions[data.programme_id], on)
-    flows._check_kinds([e.kind for e in data.evidence], "evidence.{index}.kind")
+    flows.check_kinds([e.kind for e in data.evidence], "evidence.{index}.kind")
     if data.on_behalf_of is None:
         raise InvalidInput(
             "bulk intake files for others: give on_behalf_of with each person's details and recorded consent",

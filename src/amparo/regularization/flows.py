@@ -131,7 +131,7 @@ def _assessment(programme: Programme, person: Person, nationalities: list[str], 
     return assess(programme, applicant, evidence, on)
 
 
-def _check_kinds(kinds: list[str], field: str) -> None:
+def check_kinds(kinds: list[str], field: str) -> None:
     for index, kind in enumerate(kinds):
         if kind not in UPLOAD_KINDS:
             raise InvalidInput(
@@ -180,7 +180,7 @@ def file_application(
     if intake_key is not None and repository.application_by_intake_key(session, intake_key) is not None:
         raise Conflict(f"intake row {intake_key!r} was already filed", details=[{"field": "intake_key", "value": intake_key, "expected": "a new row"}], code="already_filed")
     row, programme = service.version_in_force(session, data.programme_id, on)
-    _check_kinds([e.kind for e in data.evidence], "evidence.{index}.kind")
+    check_kinds([e.kind for e in data.evidence], "evidence.{index}.kind")
 
     person: Person | None = None
     if data.on_behalf_of is None:
@@ -362,7 +362,7 @@ def add_evidence(
     case, application = visible_case(session, actor, case_ref, Permission.EVIDENCE_ADD)
     # Refused before the file is stored, not only when the action is appended.
     reg.refuse_once_decided(case_service.state_of(case), reducer.ActionEvent("evidence_added", {}, case.version + 1, utcnow()))
-    _check_kinds([kind], "kind")
+    check_kinds([kind], "kind")
     received = today()
     if document_date > received:
         raise InvalidInput(
