@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from amparo.auth.models import User
@@ -135,8 +135,8 @@ def create_user(
     return user
 
 
-def actor_for(user: User) -> Actor:
-    """The policy's view of `user` (their role as of now)."""
+def actor_for(user: User | Row) -> Actor:
+    """The policy's view of `user` (a model or a row with its columns), with their role as of now."""
     return Actor(
         user_id=user.id,
         username=user.username,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from amparo.audit import service as audit
@@ -112,12 +113,12 @@ def _end_read_transaction(session: Session) -> None:
     session.rollback()
 
 
-def authenticate(session: Session, token: str) -> tuple[Actor, User]:
-    """The actor behind a bearer or session token, or `Unauthenticated`."""
-    found = token_repository.get_live_token(session, token_hash(token), _now())
-    if found is None:
+def authenticate(session: Session, token: str) -> tuple[Actor, Row]:
+    """The actor behind a bearer or session token, and the user's columns
+    (`token_repository.live_token_user`), or `Unauthenticated`."""
+    user = token_repository.live_token_user(session, token_hash(token), _now())
+    if user is None:
         raise Unauthenticated("Sign in first: the token is missing, expired or revoked.")
-    _token, user = found
     if not user.active:
         raise Unauthenticated("This account is disabled. Ask an administrator.")
     return repository.actor_for(user), user

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from amparo.auth.models import AuthToken, LoginAttempt, User
@@ -35,3 +35,21 @@ def get_live_token(session: Session, token_hash: str, now: dt.datetime) -> tuple
         .where(AuthToken.token_hash == token_hash, AuthToken.revoked_at.is_(None), AuthToken.expires_at > now)
     ).one_or_none()
     return None if row is None else (row[0], row[1])
+
+
+#: The signed-in user behind a live token, as plain columns. Built once: the statement's cache key
+#: is computed on first use and kept, and a column row skips the ORM's identity map. Every
+#: authenticated request runs it, so its cost is paid on every request of every user.
+_LIVE_TOKEN_USER = (
+    select(User.id, User.username, User.role, User.jurisdiction_code, User.person_id, User.consular_state,
+           User.active, User.created_at)
+    .join(AuthToken, AuthToken.user_id == User.id)
+    .where(AuthToken.token_hash == bindparam("token_hash"), AuthToken.revoked_at.is_(None),
+           AuthToken.expires_at > bindparam("now", type_=AuthToken.expires_at.type))
+)
+
+
+def live_token_user(session: Session, token_hash: str, now: dt.datetime) -> Row | None:
+    """The user (id, username, role, jurisdiction_code, person_id, consular_state, active,
+    created_at) of the unrevoked, unexpired token with this hash, or None."""
+    return session.connection().execute(_LIVE_TOKEN_USER, {"token_hash": token_hash, "now": now}).one_or_none()

@@ -52,14 +52,22 @@ def state_of(case: Case) -> CaseState:
     return CaseState.model_validate(case.state)
 
 
-def facts(session: Session, case: Case) -> RecordFacts:
-    nationalities = repository.nationalities_by_person(session, [case.person_id]).get(case.person_id, frozenset())
+def facts(session: Session, case: Case, actor: Actor) -> RecordFacts:
+    """What the scope table needs to know about `case` to relate `actor` to it.
+
+    The person's nationalities matter only to a consular officer whose State the person consented
+    to: only then are they read (one query every other request would pay for nothing).
+    """
+    consent = frozenset(state_of(case).consular_consent)
+    nationalities: frozenset[str] = frozenset()
+    if actor.consular_state is not None and actor.consular_state in consent:
+        nationalities = repository.nationalities_by_person(session, [case.person_id]).get(case.person_id, frozenset())
     return RecordFacts(
         jurisdiction=case.jurisdiction_code,
         person_id=case.person_id,
         assigned_user_id=case.assigned_user_id,
         nationalities=nationalities,
-        consular_consent=frozenset(state_of(case).consular_consent),
+        consular_consent=consent,
     )
 
 
@@ -87,7 +95,7 @@ def _visible(session: Session, actor: Actor, case_ref: int | str) -> tuple[Case,
     case = _load(session, case_ref)
     if case is None:
         raise not_found(case_ref)
-    case_facts = facts(session, case)
+    case_facts = facts(session, case, actor)
     if not policy.is_allowed(actor, Permission.CASE_READ, case_facts):
         raise not_found(case_ref)
     return case, case_facts
