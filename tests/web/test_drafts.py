@@ -25,6 +25,17 @@ CLOSED = (
     .replace("title: Web test programme of Argentina", "title: Closed test programme of Argentina")
 )
 
+#: A programme whose first version closed at the end of 2020 and whose second, in force since
+#: 2026-01-01, reopened the window until 2039: a draft started under the first is filed under the second.
+REOPENED_V1 = (
+    CLOSED.replace("id: arg-closed-2020", "id: arg-reopened-2020")
+    .replace("title: Closed test programme of Argentina", "title: Reopened test programme of Argentina")
+)
+REOPENED_V2 = (
+    REOPENED_V1.replace("version: 1\n", "version: 2\neffective_from: 2026-01-01\n")
+    .replace("closes: 2020-12-31", "closes: 2039-12-31")
+)
+
 
 @pytest.fixture(scope="module")
 def app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
@@ -34,7 +45,8 @@ def app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fast
     from amparo.regularization import service
 
     with application.state.sessionmaker() as db:
-        service.publish_programme(db, None, CLOSED)
+        for document in (CLOSED, REOPENED_V1, REOPENED_V2):
+            service.publish_programme(db, None, document)
         db.commit()
     yield application
     application.state.engine.dispose()
@@ -219,6 +231,40 @@ def test_a_draft_for_a_closed_window_says_so_on_submit_and_is_kept(app: FastAPI,
     assert response.status_code == 422
     assert "no longer open for applications" in parse(response.text).xpath("string(//p[@id='action-error'])")
     assert _draft_row(app, f"/my/drafts/{draft_id}") is not None
+
+
+def test_a_draft_started_under_a_closed_version_is_judged_by_the_version_in_force_and_files(app: FastAPI, applicant) -> None:
+    from amparo.auth import repository as users
+    from amparo.regularization import drafts
+
+    with app.state.sessionmaker() as db:
+        actor = users.actor_for(users.get_user_by_username(db, applicant.username))
+        draft, _created = drafts.start(db, actor, "arg-reopened-2020", "test set-up: a draft started under version 1",
+                                       on=datetime.date(2020, 6, 1))
+        draft_id, started_under = draft.id, draft.programme_version
+        db.commit()
+    assert started_under == 1
+    review = applicant.get(f"/my/drafts/{draft_id}/review")
+    page = parse(review.text)
+    # Version 1's window closed in 2020, but a filing today meets version 2's, which is open.
+    assert page.xpath("//p[@class='warning']") == []
+    assert "rules of this programme were updated" in page.xpath("string(//p[@id='rules-updated'])")
+    response = applicant.post(f"/my/drafts/{draft_id}/review", data={"action": "file", "csrf_token": csrf(review.text)},
+                              follow_redirects=False)
+    assert response.status_code == 303, response.text
+    assert _draft_row(app, f"/my/drafts/{draft_id}") is None
+    from amparo.cases.models import Case
+
+    number = response.headers["location"].rsplit("/", 1)[1]
+    with app.state.sessionmaker() as db:
+        case = db.scalars(select(Case).where(Case.number == number)).one()
+        assert (case.state["programme"]["id"], case.state["programme"]["version"]) == ("arg-reopened-2020", 2)
+
+
+def test_a_draft_under_the_version_in_force_has_no_rules_notice(app: FastAPI, applicant) -> None:
+    draft = _start(applicant)
+    page = parse(applicant.get(f"{draft}/review").text)
+    assert page.xpath("//p[@id='rules-updated']") == [] and page.xpath("//p[@class='warning']") == []
 
 
 def test_a_draft_can_be_deleted_by_its_owner(app: FastAPI, applicant) -> None:

@@ -147,14 +147,29 @@ def _programme_title(db: Any, draft: Any) -> str:
     return row.title
 
 
-def _window(db: Any, draft: Any) -> tuple[datetime.date, datetime.date | None, bool]:
-    """The draft's programme window and whether it is open today."""
-    from amparo.regularization import service
+def _window(db: Any, draft: Any) -> dict[str, Any]:
+    """The window a filing of the draft would meet today and whether it is open.
 
-    row, _numbers = service.get_programme(db, draft.programme_id, draft.programme_version)
-    window = service.programme_of(row).window
-    today = datetime.date.today()
-    return window.opens, window.closes, window.opens <= today and (window.closes is None or today <= window.closes)
+    A filing is judged under the programme version in force on the day it is filed
+    (`flows.file_application`), not the one the draft was started under: a version published since
+    may have moved the window or changed the rules. So the window shown is that version's, and
+    `rules_version` names it when it is not the draft's own (None when it is). Before any version is
+    in effect, the draft's own version's window is shown, closed.
+    """
+    from amparo.regularization import flows, service
+
+    today = flows.today()
+    try:
+        row, programme = service.version_in_force(db, draft.programme_id, today)
+    except InvalidInput:  # no version in effect yet: the programme has not opened
+        row, _numbers = service.get_programme(db, draft.programme_id, draft.programme_version)
+        programme = service.programme_of(row)
+    window = programme.window
+    return {
+        "window_opens": window.opens, "window_closes": window.closes,
+        "window_open": window.opens <= today and (window.closes is None or today <= window.closes),
+        "rules_version": row.version if row.version != draft.programme_version else None,
+    }
 
 
 def _pair(form: FormState, data: Any) -> bool:
@@ -191,7 +206,6 @@ def _review_context(db: Any, draft: Any, form: FormState) -> dict[str, Any]:
             documents.append({"step": step, "label": _(EVIDENCE_LABELS.get(item["evidence_kind"], item["evidence_kind"])),
                               "dated": datetime.date.fromisoformat(item["evidence_dated"]) if item.get("evidence_dated") else None,
                               "description": item.get("description")})
-    opens, closes, is_open = _window(db, draft)
     context = _step_context(db, draft, "review", form)
     context.update({
         "identity": identity.get(about.get("identity_kind") or "", ""),
@@ -199,7 +213,7 @@ def _review_context(db: Any, draft: Any, form: FormState) -> dict[str, Any]:
         "declares_no_record": bool(about.get("declares_no_record")),
         "arrived_on": datetime.date.fromisoformat(residence["arrived_on"]) if residence.get("arrived_on") else None,
         "documents": documents, "has_presence_document": bool(answers.get("evidence", {}).get("evidence_kind")),
-        "window_opens": opens, "window_closes": closes, "window_open": is_open,
+        **_window(db, draft),
     })
     return context
 
