@@ -1,5 +1,6 @@
 """Server time of the caseworker's queue page and case page on the benchmark database, at 20
-concurrent users, through a real server (uvicorn, one process) over loopback.
+concurrent users, through a real server (uvicorn, `--workers` processes, 2 by default: one per core)
+over loopback.
 
 Run: .venv/bin/python bench/web_pages_bench.py [--source /tmp/amparo-bench/amparo.db] [--filings 300] [--requests 600]
 
@@ -34,10 +35,13 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lightclient import Client  # noqa: E402  (stdlib http.client: a third of httpx's client CPU)
 
 from amparo.auth import repository as users  # noqa: E402
 from amparo.auth.models import AuthToken  # noqa: E402
@@ -96,7 +100,7 @@ def _prepare(url: str, filings: int) -> tuple[str, list[str], list[str]]:
     return token, numbers, names
 
 
-def _serve(url: str) -> tuple[subprocess.Popen, str]:
+def _serve(url: str, workers: int) -> tuple[subprocess.Popen, str]:
     """`uvicorn amparo.api.app:create_app --factory` in its own process (the clients' threads must not
     share the server's GIL), with `Server-Timing` on so the server's own time can be read."""
     from tests.web.browser.conftest import _free_port
@@ -106,7 +110,7 @@ def _serve(url: str) -> tuple[subprocess.Popen, str]:
            "AMPARO_DATA_DIR": tempfile.mkdtemp(), "AMPARO_SERVER_TIMING": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "amparo.api.app:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning", "--no-access-log"], env=env,
+         "--workers", str(workers), "--log-level", "warning", "--no-access-log"], env=env,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -132,6 +136,7 @@ def main() -> None:
     parser.add_argument("--filings", type=int, default=300)
     parser.add_argument("--requests", type=int, default=600, help="requests per page kind")
     parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (one per core)")
     args = parser.parse_args()
     started = time.perf_counter()
     if not args.copy.exists():  # a previous run's copy is reused (its filings too)
@@ -141,11 +146,11 @@ def main() -> None:
         cases = c.execute("SELECT count(*) FROM cases").fetchone()[0]
     token, numbers, names = _prepare(url, args.filings)
     print(f"database: {cases:,} cases (+{args.filings} filed applications); ready in {time.perf_counter() - started:.0f} s")
-    server, base = _serve(url)
+    server, base = _serve(url, args.workers)
     # (page, path). The unfiltered queue reads applications in key order a chunk at a time (a first
     # page reads about a page of rows), so it runs at full concurrency too.
     kinds = {
-        "queue, name search": lambda i: f"/staff/queue?q={names[i % len(names)]}",
+        "queue, name search": lambda i: f"/staff/queue?q={quote(names[i % len(names)])}",
         "queue, case number": lambda i: f"/staff/queue?q={numbers[i % len(numbers)]}",
         "case page": lambda i: f"/staff/cases/{numbers[i % len(numbers)]}",
         "queue, unfiltered": lambda i: "/staff/queue",
@@ -162,13 +167,12 @@ def main() -> None:
 
                 def one(i: int, path=path, kind=kind, client_ms=client_ms, server_ms=server_ms) -> None:
                     if not hasattr(local, "client"):  # one keep-alive connection per simulated user
-                        local.client = httpx.Client(base_url=base, cookies={"amparo_session": token},
-                                                    headers={"accept": "text/html"}, timeout=120)
+                        local.client = Client(base, timeout=120)
                     t = time.perf_counter()
-                    response = local.client.get(path(i))
+                    response = local.client.get(path(i), headers={"cookie": f"amparo_session={token}", "accept": "text/html"})
                     elapsed = time.perf_counter() - t
                     assert response.status_code == 200, (path(i), response.status_code, response.text[-300:])
-                    sizes[kind] = len(response.content)
+                    sizes[kind] = len(response.body)
                     client_ms.append(elapsed * 1000)
                     server_ms.append(float(response.headers["server-timing"].split("dur=")[1]))
 
@@ -183,7 +187,7 @@ def main() -> None:
         server.terminate()
         server.wait(15)
     print(f"machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; "
-          f"server in its own process; up to {args.users} concurrent users, {args.requests} requests per page at {args.users}")
+          f"server: {args.workers} worker process(es); up to {args.users} concurrent users, {args.requests} requests per page at {args.users}")
     print("| page | users | server median ms | server p95 ms | client median ms | client p95 ms | HTML KB |")
     print("|---|---|---|---|---|---|---|")
     for (kind, users_now), (client_ms, server_ms) in results.items():
