@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Connection, Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from amparo.audit.chain import entry_hash
@@ -25,7 +25,7 @@ _MOVE_HEAD = (
 )
 
 
-def lock_head(session: Session) -> tuple[int, str]:
+def lock_head(session: Session | Connection) -> tuple[int, str]:
     """The chain's tip (last id, last hash), locked until the transaction ends.
 
     PostgreSQL takes a row lock (`FOR UPDATE`); on SQLite every transaction already began with
@@ -37,8 +37,9 @@ def lock_head(session: Session) -> tuple[int, str]:
     return int(row.last_id), str(row.last_hash)
 
 
-def append_chained(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Lock the head, chain `rows` after it (setting each one's id, prev_hash and hash) and write them."""
+def append_chained(session: Session | Connection, rows: list[dict[str, Any]]) -> None:
+    """Lock the head, chain `rows` after it (setting each one's id, prev_hash and hash) and write them,
+    in the transaction of `session` (a session, or a connection: the group commit's)."""
     last_id, last_hash = lock_head(session)
     for row in rows:
         last_id += 1
@@ -47,7 +48,7 @@ def append_chained(session: Session, rows: list[dict[str, Any]]) -> None:
     append_many(session, rows)
 
 
-def append_many(session: Session, rows: list[dict[str, Any]]) -> None:
+def append_many(session: Session | Connection, rows: list[dict[str, Any]]) -> None:
     """Append consecutive entries (already chained) with one insert and one move of the head."""
     session.execute(_INSERT_ENTRY, rows)
     session.execute(_MOVE_HEAD, {"new_last_id": rows[-1]["id"], "new_last_hash": rows[-1]["hash"]})
