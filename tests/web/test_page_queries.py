@@ -20,6 +20,8 @@ from tests.web.web_support import apply, assign, client_for, make_app, register,
 STAFF_CASE_PAGE_CEILING = 14
 APPLICANT_CASE_PAGE_CEILING = 11
 QUEUE_PAGE_CEILING = 7
+#: A queue search by name: the queue's statements plus the name-key read.
+QUEUE_SEARCH_CEILING = 8
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +100,23 @@ def test_the_queue_page_reads_a_page_of_rows_with_few_statements(app: FastAPI, f
             assert len(statements.seen) <= QUEUE_PAGE_CEILING, f"{path}: {len(statements.seen)} statements:\n{listing}"
             reads = [s for s in statements.seen if " applications" in s and s.startswith("SELECT")]
             assert reads and all("LIMIT" in s for s in reads), listing
+
+
+def test_a_queue_search_by_name_reads_the_pages_applications_in_one_statement(app: FastAPI, filed) -> None:
+    # Two more applicants with the same family name as `filed`'s, so the search lists several cases.
+    for _ in range(2):
+        with client_for(app) as client:
+            register(client)
+            apply(client, with_file=False)
+    with client_for(app) as staff:
+        sign_in(staff, "caseworker@arg.example")
+        with Statements(app) as statements:
+            page = staff.get("/staff/queue?q=quispe")
+        assert page.status_code == 200
+        listing = "\n".join(statements.seen)
+        assert page.text.count("ARG-") >= 3, "the search should list the three applications"
+        assert len(statements.seen) <= QUEUE_SEARCH_CEILING, f"{len(statements.seen)} statements:\n{listing}"
+        assert sum("FROM applications" in s for s in statements.seen) == 1, listing
 
 
 # --- the queue query itself ------------------------------------------------------------------------

@@ -56,6 +56,13 @@ def application(session: Session, case_id: int) -> Application | None:
     return session.get(Application, case_id)
 
 
+def applications(session: Session, case_ids: list[int]) -> dict[int, Application]:
+    """The applications of these cases (those that have one), by case id, in one query."""
+    if not case_ids:
+        return {}
+    return {a.case_id: a for a in session.scalars(select(Application).where(Application.case_id.in_(case_ids)))}
+
+
 def application_by_intake_key(session: Session, intake_key: str) -> Application | None:
     return session.scalars(select(Application).where(Application.intake_key == intake_key)).one_or_none()
 

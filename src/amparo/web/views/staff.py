@@ -94,8 +94,9 @@ def _queue_rows(db: Any, actor: Any, filters: QueueFilters) -> tuple[list[dict[s
             limit=PAGE_SIZE, cursor=filters.cursor, purpose="caseworker searches the queue", deadline_before=filters.deadline_before,
         )
         rows = []
+        by_case = repository.applications(db, [c.id for c in page.items])  # one query, not one per row
         for c in page.items:
-            application = repository.application(db, c.id)
+            application = by_case.get(c.id)
             if filters.programme and (application is None or application.programme_id != filters.programme):
                 continue
             rows.append({"number": c.number, "programme": application.programme_id if application else "", "status": c.status,
