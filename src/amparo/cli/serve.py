@@ -40,7 +40,13 @@ def run_server(host: str, port: int, workers: int) -> None:
     )
 
 
-def serve(host: str = HOST_OPTION, port: int = PORT_OPTION, workers: int = typer.Option(1, min=1, help="Worker processes.")) -> None:
+WORKERS_OPTION = typer.Option(
+    1, min=1, help="Worker processes; one per core is usual. On SQLite the writers of every worker queue on the "
+    "database's lock file, and reads run in parallel.",
+)
+
+
+def serve(host: str = HOST_OPTION, port: int = PORT_OPTION, workers: int = WORKERS_OPTION) -> None:
     """Serve the web pages and the API (the database must be migrated: `amparo db upgrade`)."""
     from amparo.config import get_settings
 
