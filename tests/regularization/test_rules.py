@@ -235,3 +235,46 @@ def test_written_reasons_bind_argentina_from_its_treaty_dates(day: str, status: 
 def test_shipped_example_publishes_unchanged() -> None:
     # The shipped Colombian example passes the design check it is published through.
     assert load_example("col-etpv-2021").jurisdiction == "COL"
+
+
+def test_two_filings_by_one_person_at_once_make_one_case(world) -> None:
+    """The second waits for the first to commit, then is refused as a duplicate (on PostgreSQL the two
+    transactions would otherwise both find nothing pending)."""
+    import threading
+
+    from amparo.auth import repository as users
+    from amparo.cases.models import Case
+    from amparo.errors import Conflict
+    from amparo.regularization import flows
+    from sqlalchemy import func, select
+
+    client, headers, engine, _ = world
+    username = client.get("/api/v1/me", headers=headers["applicant"]).json()["username"]
+    settings = client.app.state.settings
+    with Session(engine) as session:
+        actor = users.actor_for(users.get_user_by_username(session, username))
+    first = Session(engine, expire_on_commit=False)
+    flows.file_application(first, settings, actor, application_body(), "test: the first of two filings at once")
+    outcome: dict[str, str] = {}
+
+    def second() -> None:
+        with Session(engine) as session:
+            try:
+                flows.file_application(session, settings, actor, application_body(), "test: the second of two filings at once")
+                session.commit()
+                outcome["second"] = "filed"
+            except Conflict as error:
+                session.rollback()
+                outcome["second"] = error.code
+
+    racer = threading.Thread(target=second)
+    racer.start()
+    racer.join(1.5)
+    waited = racer.is_alive()
+    first.commit()
+    first.close()
+    racer.join(30)
+    assert waited, f"the second filing did not wait for the first ({outcome})"
+    assert outcome == {"second": "already_filed"}
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Case).where(Case.person_id == actor.person_id)) == 1

@@ -320,6 +320,14 @@ def check_window(programme: Programme, on: dt.date) -> None:
 
 
 def _refuse_duplicate(session: Session, person_id: int, programme_id: str) -> None:
+    """Conflict when the person has an application pending under the programme.
+
+    The person's row is locked first, until the filing commits: two filings by one person at the
+    same moment would otherwise both find nothing pending and both be filed (PostgreSQL runs them side
+    by side under READ COMMITTED). The second waits, then sees the first. On SQLite every writing
+    transaction already holds the database's write lock from its start.
+    """
+    session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
     query = (
         select(Case.number)
         .join(Application, Application.case_id == Case.id)
