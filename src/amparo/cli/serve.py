@@ -26,7 +26,7 @@ def _check_migrated(url: str) -> None:
         )
 
 
-def run_server(host: str, port: int, workers: int) -> None:
+def run_server(host: str, port: int, workers: int, access_log: bool = False) -> None:
     import uvicorn
 
     uvicorn.run(
@@ -37,6 +37,7 @@ def run_server(host: str, port: int, workers: int) -> None:
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        access_log=access_log,
     )
 
 
@@ -46,12 +47,20 @@ WORKERS_OPTION = typer.Option(
 )
 
 
-def serve(host: str = HOST_OPTION, port: int = PORT_OPTION, workers: int = WORKERS_OPTION) -> None:
+ACCESS_LOG_OPTION = typer.Option(
+    False, "--access-log/--no-access-log",
+    help="Log every request line. Off by default: request lines carry search terms (names) and case "
+    "numbers, which would then sit in plain logs outside the audit journal, which already records every access.",
+)
+
+
+def serve(host: str = HOST_OPTION, port: int = PORT_OPTION, workers: int = WORKERS_OPTION,
+          access_log: bool = ACCESS_LOG_OPTION) -> None:
     """Serve the web pages and the API (the database must be migrated: `amparo db upgrade`)."""
     from amparo.config import get_settings
 
     _check_migrated(get_settings().effective_database_url)
-    run_server(host, port, workers)
+    run_server(host, port, workers, access_log)
 
 
 def demo(
