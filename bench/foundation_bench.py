@@ -664,6 +664,8 @@ def main() -> None:
     parser.add_argument("--capacity", action=argparse.BooleanOptionalAction, default=True,
                         help="also find, per operation, the highest paced rate whose p95 meets the goal")
     parser.add_argument("--capacity-seconds", type=float, default=5, help="seconds per offered rate")
+    parser.add_argument("--operations", nargs="+", choices=sorted(GOALS_MS), metavar="OPERATION",
+                        help="only these operations (default: all), e.g. --operations 'token login'")
     parser.add_argument("--password-profile", choices=sorted(PASSWORD_PROFILES), default="rfc9106",
                         help="the server's argon2id settings (see PASSWORD_PROFILES)")
     parser.add_argument("--workers", type=int, help="uvicorn workers (default: 2, one per core)")
@@ -683,6 +685,8 @@ def main() -> None:
         return
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     runs = []
+    if args.operations:
+        OPERATIONS[:] = [op for op in OPERATIONS if op[0] in args.operations]
     for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
         run = bench_backend(backend, args)
         path = RESULTS_DIR / f"foundation-{backend}-{run['workers']}w-{args.password_profile}.json"
