@@ -267,6 +267,35 @@ def test_a_draft_under_the_version_in_force_has_no_rules_notice(app: FastAPI, ap
     assert page.xpath("//p[@id='rules-updated']") == [] and page.xpath("//p[@class='warning']") == []
 
 
+def test_filing_a_draft_takes_its_locks_in_the_order_every_filing_does(app: FastAPI, applicant) -> None:
+    """Person, then case number, then the audit chain's head. A draft submit that journaled its
+    read first held the head from the start and could deadlock on PostgreSQL with a filing that held
+    the case-number counter and waited for the head."""
+    from sqlalchemy import event
+
+    draft = _start(applicant)
+    review = applicant.get(f"{draft}/review")
+    seen: list[str] = []
+
+    def _before(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        seen.append(" ".join(statement.split()))
+
+    event.listen(app.state.engine, "before_cursor_execute", _before)
+    try:
+        filed = applicant.post(f"{draft}/review", data={"action": "file", "csrf_token": csrf(review.text)}, follow_redirects=False)
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", _before)
+    assert filed.status_code == 303, filed.text
+
+    def first(fragment: str) -> int:
+        return next(i for i, statement in enumerate(seen) if fragment in statement)
+
+    person_lock = first("SELECT persons.id FROM persons WHERE persons.id =")
+    counter = first("case_number_counters")
+    head = first("FROM audit_head")
+    assert person_lock < counter < head, "\n".join(seen)
+
+
 def test_a_draft_can_be_deleted_by_its_owner(app: FastAPI, applicant) -> None:
     draft = _start(applicant)
     review = applicant.get(f"{draft}/review")

@@ -135,6 +135,16 @@ def window_text(opens: dt.date, closes: dt.date | None) -> str:
 def get(session: Session, actor: Actor, draft_id: str, purpose: str) -> ApplicationDraft:
     """The actor's own draft; NotFound for anyone else's (it is not said whether it exists). Journaled."""
     purpose = audit.check_purpose(purpose)
+    draft = owned(session, actor, draft_id)
+    audit.record(session, actor, READ, OBJECT, draft.id, purpose, {"programme": f"{draft.programme_id}@{draft.programme_version}"})
+    return draft
+
+
+def owned(session: Session, actor: Actor, draft_id: str) -> ApplicationDraft:
+    """The actor's own draft, checked as `get` checks it but not journaled: only for an act that
+    journals itself in the same transaction (`submit`), so that it can take its locks in the order
+    every filing does (person, case number, then the audit chain's head) instead of holding the head
+    from a read entry first, which on PostgreSQL could deadlock with a filing running beside it."""
     person_id = _own_person(actor)  # default deny: only applicants have drafts
     draft = session.get(ApplicationDraft, draft_id) if isinstance(draft_id, str) and len(draft_id) <= 32 else None
     if draft is None or draft.user_id != actor.user_id or draft.person_id != person_id:
@@ -142,7 +152,6 @@ def get(session: Session, actor: Actor, draft_id: str, purpose: str) -> Applicat
             f"no application draft {draft_id!r} of yours; your drafts are listed on your start page",
             details=[{"field": "draft", "value": draft_id, "expected": "one of your own drafts"}],
         )
-    audit.record(session, actor, READ, OBJECT, draft.id, purpose, {"programme": f"{draft.programme_id}@{draft.programme_version}"})
     return draft
 
 
@@ -206,6 +215,7 @@ def application_body(draft: ApplicationDraft) -> dict[str, Any]:
 
 def submit(session: Session, settings: Settings, actor: Actor, draft_id: str, purpose: str) -> Any:
     """File the draft through `flows.file_application` and delete it, in the caller's transaction.
+    The read of the draft is journaled by the entry that records its deletion and the case it became.
 
     The programme version in force today is used, as for every filing; a draft whose programme
     window has closed is refused by the filing with code "window_closed" and is kept.
@@ -215,7 +225,8 @@ def submit(session: Session, settings: Settings, actor: Actor, draft_id: str, pu
     """
     from amparo.regularization import flows
 
-    draft = get(session, actor, draft_id, purpose)
+    purpose = audit.check_purpose(purpose)
+    draft = owned(session, actor, draft_id)  # journaled below, with the case it became
     filed = flows.file_application(session, settings, actor, application_body(draft), purpose)
     session.execute(delete(ApplicationDraft).where(ApplicationDraft.id == draft.id))
     audit.record(session, actor, DISCARD, OBJECT, draft.id, purpose, {"filed_as": filed.case.number})

@@ -322,12 +322,15 @@ def check_window(programme: Programme, on: dt.date) -> None:
 def _refuse_duplicate(session: Session, person_id: int, programme_id: str) -> None:
     """Conflict when the person has an application pending under the programme.
 
-    The person's row is locked first, until the filing commits: two filings by one person at the
+    The person's row is locked first (before the case number and the audit chain's head, the order
+    every filing takes its locks in), until the filing commits: two filings by one person at the
     same moment would otherwise both find nothing pending and both be filed (PostgreSQL runs them side
     by side under READ COMMITTED). The second waits, then sees the first. On SQLite every writing
     transaction already holds the database's write lock from its start.
     """
-    session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+    # FOR NO KEY UPDATE: serialises two filings of the person but, unlike FOR UPDATE, does not wait
+    # for (or block) inserts that merely reference the person, such as a draft being started.
+    session.execute(select(Person.id).where(Person.id == person_id).with_for_update(key_share=True))
     query = (
         select(Case.number)
         .join(Application, Application.case_id == Case.id)

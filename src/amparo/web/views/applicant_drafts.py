@@ -353,8 +353,11 @@ async def _file(request: Request, draft_id: str) -> Response:
     settings = request.app.state.settings
     with database(request) as db:
         actor = signed_in(request, db, Role.APPLICANT)
-        draft = drafts.get(db, actor, draft_id, PURPOSE)
+        # Checked here, journaled below by whichever branch runs: a filing journals its draft with
+        # the case it became, after taking its locks in the order every filing takes them.
+        draft = drafts.owned(db, actor, draft_id)
         if data is not None and data.action == "save":
+            drafts.get(db, actor, draft_id, PURPOSE)
             db.commit()
             response = _go("/my/cases")
             flash(response, request, _("Your answers are saved. Continue from “My cases” whenever you are ready."), "success")
@@ -364,6 +367,7 @@ async def _file(request: Request, draft_id: str) -> Response:
             form.add_error("evidence_file", _("Say what the document is and the date written on it in the step before, then add the file."))
             data = None
         if data is None:
+            drafts.get(db, actor, draft_id, PURPOSE)
             context = _review_context(db, draft, form)
             db.commit()
             return render(request, "applicant/draft_review.html", context, status_code=422)
