@@ -52,11 +52,16 @@ def _serve_and_search(tmp_path: Path, *flags: str) -> str:
                 if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         assert httpx.get(f"http://127.0.0.1:{port}/api/v1/cases", params={"q": NAME}, timeout=5).status_code == 401
     finally:
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
+        try:
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
     return output.decode()
 
 

@@ -253,8 +253,6 @@ def test_two_filings_by_one_person_at_once_make_one_case(world) -> None:
     settings = client.app.state.settings
     with Session(engine) as session:
         actor = users.actor_for(users.get_user_by_username(session, username))
-    first = Session(engine, expire_on_commit=False)
-    flows.file_application(first, settings, actor, application_body(), "test: the first of two filings at once")
     outcome: dict[str, str] = {}
 
     def second() -> None:
@@ -267,12 +265,13 @@ def test_two_filings_by_one_person_at_once_make_one_case(world) -> None:
                 session.rollback()
                 outcome["second"] = error.code
 
-    racer = threading.Thread(target=second)
-    racer.start()
-    racer.join(1.5)
-    waited = racer.is_alive()
-    first.commit()
-    first.close()
+    with Session(engine, expire_on_commit=False) as first:
+        flows.file_application(first, settings, actor, application_body(), "test: the first of two filings at once")
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(1.5)
+        waited = racer.is_alive()
+        first.commit()
     racer.join(30)
     assert waited, f"the second filing did not wait for the first ({outcome})"
     assert outcome == {"second": "already_filed"}
