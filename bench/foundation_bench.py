@@ -115,37 +115,17 @@ class Server:
 
 
 def drive(operation: Callable[[int, int], None], clients: int, requests: int, time_limit: float) -> tuple[list[float], int]:
-    """Run `operation(client, i)` from `clients` threads, `requests` calls in all, within `time_limit` s.
+    """Run `operation(client, i)` from `clients` threads, `requests` calls in all, within `time_limit` s,
+    each client sending its next call as soon as the last one is answered.
 
     Returns the latencies (ms) of the calls that succeeded and the number of errors.
     """
-    per_client = max(1, requests // clients)
-    deadline = time.monotonic() + time_limit
-    samples: list[list[float]] = [[] for _ in range(clients)]
-    errors = [0] * clients
-    barrier = threading.Barrier(clients)
+    def now_unless_late(_client: int, _i: int, start: float) -> float | None:
+        moment = time.perf_counter()
+        return None if moment > start + time_limit else moment
 
-    def run(client: int) -> None:
-        barrier.wait()
-        for i in range(per_client):
-            if time.monotonic() > deadline:
-                return
-            started = time.perf_counter()
-            try:
-                operation(client, i)
-            except Exception as exc:  # noqa: BLE001  (counted and shown, never hidden)
-                errors[client] += 1
-                if errors[client] == 1:
-                    console.print(f"[red]client {client}: {type(exc).__name__}: {str(exc)[:300]}")
-                continue
-            samples[client].append((time.perf_counter() - started) * 1000)
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return [s for chunk in samples for s in chunk], sum(errors)
+    samples, errors, _rate = _run_clients(operation, clients, max(1, requests // clients), now_unless_late)
+    return samples, errors
 
 
 def paced(operation: Callable[[int, int], None], clients: int, rate: float, seconds: float) -> tuple[list[float], int, float]:
@@ -157,7 +137,22 @@ def paced(operation: Callable[[int, int], None], clients: int, rate: float, seco
     offered rate ("coordinated omission"). Returns the latencies (ms), the errors and the rate achieved.
     """
     interval = clients / rate
-    per_client = max(1, int(seconds / interval))
+
+    def scheduled(client: int, i: int, start: float) -> float:
+        return start + client / rate + i * interval
+
+    return _run_clients(operation, clients, max(1, int(seconds / interval)), scheduled)
+
+
+def _run_clients(
+    operation: Callable[[int, int], None], clients: int, per_client: int, due: Callable[[int, int, float], float | None],
+) -> tuple[list[float], int, float]:
+    """`per_client` calls of `operation(client, i)` from each of `clients` threads started together.
+
+    `due(client, i, start)` says when call i is due (a `perf_counter` time; the thread sleeps until
+    then) or None to stop that client; its latency counts from that time. Returns the latencies (ms)
+    of the calls that succeeded, the number of errors and the calls answered per second.
+    """
     samples: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
     barrier = threading.Barrier(clients + 1)
@@ -166,8 +161,10 @@ def paced(operation: Callable[[int, int], None], clients: int, rate: float, seco
     def run(client: int) -> None:
         barrier.wait()
         for i in range(per_client):
-            due = start[0] + client / rate + i * interval
-            delay = due - time.perf_counter()
+            when = due(client, i, start[0])
+            if when is None:
+                return
+            delay = when - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
             try:
@@ -177,7 +174,7 @@ def paced(operation: Callable[[int, int], None], clients: int, rate: float, seco
                 if errors[client] == 1:
                     console.print(f"[red]client {client}: {type(exc).__name__}: {str(exc)[:300]}")
                 continue
-            samples[client].append((time.perf_counter() - due) * 1000)
+            samples[client].append((time.perf_counter() - when) * 1000)
 
     threads = [threading.Thread(target=run, args=(c,)) for c in range(clients)]
     for t in threads:
@@ -187,8 +184,8 @@ def paced(operation: Callable[[int, int], None], clients: int, rate: float, seco
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - start[0]
-    done = sum(len(s) for s in samples)
-    return [s for chunk in samples for s in chunk], sum(errors), done / elapsed if elapsed > 0 else 0.0
+    answered = sum(len(chunk) for chunk in samples)
+    return [s for chunk in samples for s in chunk], sum(errors), answered / elapsed if elapsed > 0 else 0.0
 
 
 #: argon2id settings the server may run with (`amparo.config.Settings.password_*`). A stored hash keeps
