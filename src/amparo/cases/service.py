@@ -52,13 +52,19 @@ def state_of(case: Case) -> CaseState:
     return CaseState.model_validate(case.state)
 
 
+def _consent_for(actor: Actor, state: dict[str, Any]) -> frozenset[str]:
+    """The States the person let see the case, as far as `actor` needs them: consent only relates a
+    consular officer to a case, so for everyone else the stored state is not read at all."""
+    return frozenset(state.get("consular_consent", ())) if actor.consular_state else frozenset()
+
+
 def facts(session: Session, case: Case, actor: Actor) -> RecordFacts:
     """What the scope table needs to know about `case` to relate `actor` to it.
 
-    The person's nationalities matter only to a consular officer whose State the person consented
-    to: only then are they read (one query every other request would pay for nothing).
+    Consent and the person's nationalities matter only to a consular officer (nationalities only
+    when the person consented to that officer's State): only then are they read.
     """
-    consent = frozenset(state_of(case).consular_consent)
+    consent = _consent_for(actor, case.state)
     nationalities: frozenset[str] = frozenset()
     if actor.consular_state is not None and actor.consular_state in consent:
         nationalities = repository.nationalities_by_person(session, [case.person_id]).get(case.person_id, frozenset())
@@ -333,8 +339,7 @@ def list_cases(
         if policy.is_allowed(actor, Permission.CASE_LIST, RecordFacts(
             jurisdiction=c.jurisdiction_code, person_id=c.person_id, assigned_user_id=c.assigned_user_id,
             nationalities=nationalities.get(c.person_id, frozenset()),
-            # Consent only matters to consulates; parsing every row's state for others is wasted work.
-            consular_consent=frozenset(c.state.get("consular_consent", ())) if actor.consular_state else frozenset(),
+            consular_consent=_consent_for(actor, c.state),
         ))
     ]
     audit.record(
