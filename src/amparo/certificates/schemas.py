@@ -15,6 +15,7 @@ from a phone screen or a worn printout.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
@@ -30,6 +31,10 @@ IssuableStatus = Literal["pending", "under_appeal"]
 def _clean_text(value: str) -> str:
     """NFC-normalise (the same name typed on two keyboards signs the same bytes) and refuse controls."""
     text = unicodedata.normalize("NFC", value).strip()
+    # Printable text has no character of the refused categories (nor any other "Other" or separator
+    # but the space): most names end here, without looking at each character's category.
+    if text.isprintable():
+        return text
     bad = sorted({f"U+{ord(ch):04X}" for ch in text if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")})
     # Zero-width joiners are legitimate inside Arabic and Indic names; bidi overrides and other controls
     # are not and could make the printed name read differently from the signed one.
@@ -40,7 +45,9 @@ def _clean_text(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_clean_text)]
-Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")]
+_IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$"
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=_IDENTIFIER_PATTERN)]
 
 
 class CertificateClaims(BaseModel):
@@ -91,6 +98,23 @@ class CertificateClaims(BaseModel):
                 f"{self.filed_on.isoformat()}; a certificate is issued on or after filing"
             )
         return self
+
+    def for_case(self, certificate_id: str, case_number: str, issued_at: datetime) -> CertificateClaims:
+        """These claims for one case: validated claims made before the case had a number (bulk intake
+        checks rows in other processes) completed with the certificate's id, the case number and the
+        time of issue, checking only those three.
+
+        Raises:
+            ValueError: an id or number that is not an identifier, or a time without a zone or before
+                the filing day.
+        """
+        for name, value in (("certificate_id", certificate_id), ("case_number", case_number)):
+            if not _IDENTIFIER.fullmatch(value):
+                raise ValueError(f"{name} {value!r} is not an identifier (letters, digits, '.', '_', ':', '/', '-', at most 64)")
+        issued_at = self._utc_seconds(issued_at)
+        if issued_at.date() < self.filed_on - timedelta(days=1):
+            raise ValueError(f"issued at {issued_at:%Y-%m-%dT%H:%M:%SZ}, before the application was filed on {self.filed_on.isoformat()}")
+        return self.model_copy(update={"certificate_id": certificate_id, "case_number": case_number, "issued_at": issued_at})
 
     @property
     def holder_name(self) -> str:

@@ -57,17 +57,19 @@ def canonical_json(payload: Mapping[str, Any]) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def issue(claims: CertificateClaims, private_key: Ed25519PrivateKey) -> str:
+def issue(claims: CertificateClaims, private_key: Ed25519PrivateKey, *, kid: str | None = None) -> str:
     """Sign the claims with the jurisdiction's key and return the token.
 
     Args:
         claims: what the certificate states.
         private_key: the signing key of the jurisdiction in `claims.jurisdiction`.
+        kid: the key's id when the caller has it already (one per key, not one hash per signature);
+            it must be `key_id(private_key)`.
 
     Returns:
         The URL-safe token, e.g. ``eyJjYXNlIjoi....pQ0xS...``.
     """
-    payload = {"v": TOKEN_VERSION, "kid": key_id(private_key), **claims.model_dump(mode="json", by_alias=True)}
+    payload = {"v": TOKEN_VERSION, "kid": kid or key_id(private_key), **claims.model_dump(mode="json", by_alias=True)}
     body = _b64encode(canonical_json(payload))
     signature = private_key.sign(SIGNING_CONTEXT + body.encode("ascii"))
     return f"{body}.{_b64encode(signature)}"
