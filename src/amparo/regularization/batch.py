@@ -6,7 +6,9 @@ filed on the person's behalf (bulk intake always files for others), and for the 
 
 * reads the programme's versions, the signing key and the already-filed intake keys once;
 * checks every row exactly as `flows.file_application` does, in the same order, and pre-assesses it
-  (pure Python); a refused row is returned with the service's own error, the others are filed;
+  (`check_row`: pure Python, no session, so bulk intake runs it in other processes and hands the
+  result, a `CheckedRow`, to the writer); a refused row is returned with the service's own error, the
+  others are filed;
 * reserves the batch's case numbers with one upsert of the counter (gapless: a rolled-back batch
   gives them back, as a rolled-back filing does);
 * derives each case's snapshot with the one reducer (`case_opened` then `application_filed`), so the
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +43,7 @@ from amparo.cases import reducer
 from amparo.cases.models import Action, Case, CaseNumberCounter
 from amparo.config import Settings
 from amparo.db.compat import insert_for, utcnow
-from amparo.errors import AmparoError, Forbidden, InvalidInput
+from amparo.errors import AmparoError, Conflict, Forbidden, InvalidInput
 from amparo.people.models import Person, PersonNameKey, PersonNationality
 from amparo.people.names import search_keys
 from amparo.programmes import Applicant, Assessment, Evidence, Programme, assess
@@ -57,6 +59,32 @@ class BatchRow:
     application: ApplicationIn
     filed_on: dt.date
     intake_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedRow:
+    """A row that passed every check of the filing, with everything its rows need that no query decides.
+
+    Made by `check_row` from a `BatchRow` without a session, so another process can make it; plain
+    data (it is pickled between processes). `file_applications` files it as it stands, after checking
+    that the programme version it was checked against is still the one in effect on its filing day.
+    """
+
+    intake_key: str
+    filed_on: dt.date
+    programme_id: str
+    programme_version: int
+    assessment: Assessment
+    #: The person's columns (all but `created_at`), nationalities (sorted, once each) and name keys.
+    person: dict[str, Any]
+    nationalities: tuple[str, ...]
+    name_keys: tuple[str, ...]
+    #: The application's JSON documents as the per-row path stores them.
+    applicant: dict[str, Any]
+    declared_evidence: list[dict[str, Any]]
+    consent: dict[str, Any]
+    #: What the certificate will state, validated; the writer completes it with the case number.
+    claims: certificates.CertificateClaims
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,16 +108,15 @@ class BatchResult:
 @dataclass(slots=True)
 class _Checked:
     index: int
-    row: BatchRow
+    row: CheckedRow
     programme: Programme
-    assessment: Assessment
 
 
 def file_applications(
     session: Session,
     settings: Settings,
     actor: Actor | None,
-    rows: Sequence[BatchRow],
+    rows: Sequence[BatchRow | CheckedRow],
     purpose: str,
     *,
     operator: str | None = None,
@@ -99,10 +126,13 @@ def file_applications(
     Args:
         actor: the assisting staff member running the intake (recorded as the filer, the consent's
             assistant and the actor of the journal and audit entries), or None for the operator's CLI.
+        rows: requests to check and file, or rows `check_row` already checked (in any mix).
         operator: who ran the intake when `actor` is None (e.g. "cli:maria"), named in the audit entries.
 
     Raises:
         InvalidInput: a bad purpose. Forbidden: `actor` may not file for others in a row's jurisdiction.
+        Conflict: a `CheckedRow` was checked against a programme version that is no longer the one
+            in effect on its filing day (a version was published since).
         Errors of single rows are returned in `BatchResult.refused`, never raised.
     """
     purpose = audit.check_purpose(purpose)
@@ -110,35 +140,69 @@ def file_applications(
     if not rows:
         return result
     existing = _filed_keys(session, [r.intake_key for r in rows])
-    versions: dict[str, list[Programme]] = {}
+    versions = load_versions(session, {_programme_id(r) for r in rows})
     allowed: dict[str, bool] = {}
+    in_effect: dict[tuple[str, dt.date], Programme] = {}
     seen: set[str] = set()
     checked: list[_Checked] = []
     for index, row in enumerate(rows):
         if row.intake_key in existing or row.intake_key in seen:
             result.already_filed.append(index)
             continue
-        try:
-            programme, assessment = _check(session, actor, row, versions, allowed)
-        except Forbidden:
-            raise
-        except AmparoError as exc:
-            result.refused.append((index, exc))
-            continue
+        if isinstance(row, BatchRow):
+            try:
+                row = check_row(versions, actor, row, allowed)
+            except Forbidden:
+                raise
+            except AmparoError as exc:
+                result.refused.append((index, exc))
+                continue
         seen.add(row.intake_key)
-        checked.append(_Checked(index, row, programme, assessment))
+        checked.append(_Checked(index, row, _version_checked(versions, row, in_effect)))
     if checked:
         _write(session, settings, actor, operator, checked, purpose, result)
     return result
 
 
-def _check(
-    session: Session, actor: Actor | None, row: BatchRow, versions: dict[str, list[Programme]], allowed: dict[str, bool]
-) -> tuple[Programme, Assessment]:
-    """The checks of `flows.file_application` for an assisted filing, in its order, without queries."""
+def load_versions(session: Session, programme_ids: Iterable[str]) -> dict[str, list[Programme]]:
+    """Every stored version of each programme (InvalidInput for one never published), for `check_row`."""
+    return {pid: [service.programme_of(v) for v in service.versions_of(session, pid)] for pid in programme_ids}
+
+
+def _programme_id(row: BatchRow | CheckedRow) -> str:
+    return row.application.programme_id if isinstance(row, BatchRow) else row.programme_id
+
+
+def _version_checked(versions: dict[str, list[Programme]], row: CheckedRow, in_effect: dict[tuple[str, dt.date], Programme]) -> Programme:
+    """The version `row` was checked against, if it is still the one in effect on its filing day."""
+    day = (row.programme_id, row.filed_on)
+    programme = in_effect.get(day)
+    if programme is None:
+        programme = in_effect[day] = service.choose_version(row.programme_id, versions[row.programme_id], row.filed_on)
+    if programme.version != row.programme_version:
+        raise Conflict(
+            f"programme {row.programme_id} version {programme.version} was published while this import ran; its rows were "
+            f"checked against version {row.programme_version}. Run the import again: rows already imported are skipped "
+            "and the others are checked against the version now in effect",
+            details=[{"field": "programme_id", "value": row.programme_id, "expected": f"version {row.programme_version} in effect"}],
+        )
+    return programme
+
+
+def check_row(
+    versions: Mapping[str, list[Programme]], actor: Actor | None, row: BatchRow, allowed: dict[str, bool] | None = None
+) -> CheckedRow:
+    """The checks of `flows.file_application` for an assisted filing, in its order, without queries,
+    then the pre-assessment and every value of the row's records that no query decides.
+
+    Args:
+        versions: every version of the row's programme (`load_versions`).
+        allowed: a cache of the policy's answer per jurisdiction, kept across the rows of a batch.
+
+    Raises:
+        AmparoError: the service's own error for a refused row (Forbidden: `actor` may not file here).
+    """
     data, on = row.application, row.filed_on
-    if data.programme_id not in versions:
-        versions[data.programme_id] = [service.programme_of(v) for v in service.versions_of(session, data.programme_id)]
     programme = service.choose_version(data.programme_id, versions[data.programme_id], on)
     flows.check_kinds([e.kind for e in data.evidence], "evidence.{index}.kind")
     if data.on_behalf_of is None:
@@ -147,6 +211,7 @@ def _check(
             details=[{"field": "on_behalf_of", "value": None, "expected": "the person and their consent"}],
         )
     if actor is not None:
+        allowed = {} if allowed is None else allowed
         if programme.jurisdiction not in allowed:
             allowed[programme.jurisdiction] = policy.is_allowed(
                 actor, Permission.APPLICATION_FILE, RecordFacts(jurisdiction=programme.jurisdiction, person_id=-1)
@@ -157,11 +222,11 @@ def _check(
                 "of the programme's jurisdiction file with the person's consent",
                 details=[{"field": "operator", "value": actor.username, "expected": "assisting staff of " + programme.jurisdiction}],
             )
-    details = data.on_behalf_of.person
-    if data.on_behalf_of.consent.given_on > on:
+    details, consent = data.on_behalf_of.person, data.on_behalf_of.consent
+    if consent.given_on > on:
         raise InvalidInput(
-            f"the consent is dated {data.on_behalf_of.consent.given_on}, after the filing date {on}; record it when it is given",
-            details=[{"field": "on_behalf_of.consent.given_on", "value": str(data.on_behalf_of.consent.given_on), "expected": f"on or before {on}"}],
+            f"the consent is dated {consent.given_on}, after the filing date {on}; record it when it is given",
+            details=[{"field": "on_behalf_of.consent.given_on", "value": str(consent.given_on), "expected": f"on or before {on}"}],
         )
     flows.check_jurisdiction(programme, details.jurisdiction_code)
     flows.check_window(programme, on)
@@ -171,7 +236,29 @@ def _check(
         identity_document=data.identity_document.model_dump() if data.identity_document else None,
     )
     evidence = [Evidence(kind=e.kind, dated=e.dated, description=e.description) for e in data.evidence]
-    return programme, assess(programme, applicant, evidence, on)
+    assessment = assess(programme, applicant, evidence, on)
+    # Validated now with a provisional id, number and time; `_certificates` puts in the real ones.
+    claims = certificates.CertificateClaims(
+        certificate_id=_PROVISIONAL, case_number=_PROVISIONAL, programme_id=programme.id, programme_title=programme.title[:200],
+        jurisdiction=programme.jurisdiction, given_names=details.given_names, family_names=details.family_names,
+        date_of_birth=details.date_of_birth, filed_on=on, issued_at=dt.datetime.now(dt.UTC), status="pending",
+    )
+    return CheckedRow(
+        intake_key=row.intake_key, filed_on=on, programme_id=programme.id, programme_version=programme.version, assessment=assessment,
+        person={"given_names": details.given_names, "family_names": details.family_names, "date_of_birth": details.date_of_birth,
+                "sex": details.sex.value, "languages": list(details.languages), "email": details.email, "phone": details.phone,
+                "address": details.address, "jurisdiction_code": details.jurisdiction_code},
+        nationalities=tuple(sorted(set(details.nationalities))),
+        name_keys=tuple(dict.fromkeys(search_keys(details.given_names, details.family_names))),
+        applicant=data.model_dump(mode="json", exclude={"on_behalf_of", "evidence"}),
+        declared_evidence=[e.model_dump(mode="json") for e in data.evidence],
+        consent={"organisation": consent.organisation, "method": consent.method, "statement": consent.statement, "given_on": consent.given_on},
+        claims=claims,
+    )
+
+
+#: The certificate id and case number `check_row` validates the claims with, before the case has either.
+_PROVISIONAL = "provisional"
 
 
 def _write(
@@ -179,15 +266,9 @@ def _write(
 ) -> None:
     now = utcnow()
     user_id = actor.user_id if actor else None
-    people = [c.row.application.on_behalf_of.person for c in checked]  # type: ignore[union-attr]
-    person_ids = _insert_returning(session, Person, [
-        {"given_names": p.given_names, "family_names": p.family_names, "date_of_birth": p.date_of_birth, "sex": p.sex.value,
-         "languages": list(p.languages), "email": p.email, "phone": p.phone, "address": p.address,
-         "jurisdiction_code": p.jurisdiction_code, "created_at": now}
-        for p in people
-    ])
-    nationalities = [{"person_id": pid, "country_code": code} for pid, p in zip(person_ids, people) for code in sorted(set(p.nationalities))]
-    name_keys = [{"person_id": pid, "key": key} for pid, p in zip(person_ids, people) for key in dict.fromkeys(search_keys(p.given_names, p.family_names))]
+    person_ids = _insert_returning(session, Person, [c.row.person | {"created_at": now} for c in checked])
+    nationalities = [{"person_id": pid, "country_code": code} for pid, c in zip(person_ids, checked) for code in c.row.nationalities]
+    name_keys = [{"person_id": pid, "key": key} for pid, c in zip(person_ids, checked) for key in c.row.name_keys]
     if nationalities:
         session.execute(insert(PersonNationality.__table__), nationalities)
     if name_keys:
@@ -200,7 +281,7 @@ def _write(
         programme, on = item.programme, item.row.filed_on
         filed = reg.ApplicationFiled(
             programme_id=programme.id, programme_version=programme.version, filed_on=on, on_behalf=True,
-            overall=item.assessment.overall, decide_by=on + dt.timedelta(days=programme.decision_deadline_days),
+            overall=item.row.assessment.overall, decide_by=on + dt.timedelta(days=programme.decision_deadline_days),
         )
         events, state = flows.filed_case_journal(person_id, programme.jurisdiction, filed, now, actor)
         cases.append({
@@ -213,48 +294,41 @@ def _write(
     session.execute(insert(Action.__table__), [row for case_id, events in zip(case_ids, journals) for row in flows.action_rows(case_id, events)])
     session.execute(insert(Application.__table__), [
         {"case_id": case_id, "programme_id": item.programme.id, "programme_version": item.programme.version,
-         "filed_on": item.row.filed_on, "filed_by": user_id, "on_behalf": True,
-         "applicant": item.row.application.model_dump(mode="json", exclude={"on_behalf_of", "evidence"}),
-         "declared_evidence": [e.model_dump(mode="json") for e in item.row.application.evidence],
-         "assessment": item.assessment.to_dict(), "intake_key": item.row.intake_key, "created_at": now}
+         "filed_on": item.row.filed_on, "filed_by": user_id, "on_behalf": True, "applicant": item.row.applicant,
+         "declared_evidence": item.row.declared_evidence, "assessment": item.row.assessment.to_dict(),
+         "intake_key": item.row.intake_key, "created_at": now}
         for item, case_id in zip(checked, case_ids)
     ])
     session.execute(insert(FilingConsent.__table__), [
-        {"person_id": person_id, "case_id": case_id, "assistant_user_id": user_id, "organisation": consent.organisation,
-         "method": consent.method, "statement": consent.statement, "given_on": consent.given_on, "recorded_at": now}
+        item.row.consent | {"person_id": person_id, "case_id": case_id, "assistant_user_id": user_id, "recorded_at": now}
         for item, person_id, case_id in zip(checked, person_ids, case_ids)
-        for consent in (item.row.application.on_behalf_of.consent,)  # type: ignore[union-attr]
     ])
-    certificates_rows = _certificates(session, settings, checked, people, numbers, case_ids)
+    certificates_rows = _certificates(session, settings, checked, numbers, case_ids)
     session.execute(insert(Certificate.__table__), certificates_rows)
     entries: list[tuple[str, str, int, dict[str, Any]]] = []
     for item, case_id, number, certificate in zip(checked, case_ids, numbers, certificates_rows):
         entries.append((Permission.APPLICATION_FILE.value, "case", case_id,
                         {"programme": item.programme.key, "on_behalf": True, "certificate": certificate["id"], "journal_seq": 2}))
-        result.filed.append(FiledRow(item.index, case_id, number, item.assessment))
+        result.filed.append(FiledRow(item.index, case_id, number, item.row.assessment))
     # One entry per filed case, as on the per-row path, appended with one lock of the chain's head.
     audit.record_many(session, actor, purpose, entries, username=None if actor else operator or "bulk-intake")
     session.flush()
 
 
 def _certificates(
-    session: Session, settings: Settings, checked: list[_Checked], people: list[Any], numbers: list[str], case_ids: list[int]
+    session: Session, settings: Settings, checked: list[_Checked], numbers: list[str], case_ids: list[int]
 ) -> list[dict[str, Any]]:
     keys: dict[str, tuple[str, Any]] = {}
     rows = []
-    for item, person, number, case_id in zip(checked, people, numbers, case_ids):
+    issued_at = dt.datetime.now(dt.UTC)
+    for item, number, case_id in zip(checked, numbers, case_ids):
         jurisdiction = item.programme.jurisdiction
         if jurisdiction not in keys:
             keys[jurisdiction] = service.signing_key(session, settings, jurisdiction)
         kid, key = keys[jurisdiction]
-        claims = certificates.CertificateClaims(
-            certificate_id=uuid.uuid4().hex, case_number=number, programme_id=item.programme.id,
-            programme_title=item.programme.title[:200], jurisdiction=jurisdiction, given_names=person.given_names,
-            family_names=person.family_names, date_of_birth=person.date_of_birth, filed_on=item.row.filed_on,
-            issued_at=dt.datetime.now(dt.UTC), status="pending",
-        )
+        claims = item.row.claims.for_case(uuid.uuid4().hex, number, issued_at)
         rows.append({"id": claims.certificate_id, "case_id": case_id, "key_id": kid, "status": "pending",
-                     "token": certificates.issue(claims, key), "issued_at": claims.issued_at})
+                     "token": certificates.issue(claims, key, kid=kid), "issued_at": claims.issued_at})
     return rows
 
 
@@ -297,4 +371,4 @@ def _reserve_numbers(session: Session, jurisdictions: list[str], year: int) -> l
     return numbers
 
 
-__all__ = ["BatchResult", "BatchRow", "FiledRow", "file_applications"]
+__all__ = ["BatchResult", "BatchRow", "CheckedRow", "FiledRow", "check_row", "file_applications", "load_versions"]
