@@ -5,10 +5,12 @@ and it refuses the same rows with the same errors. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from amparo import certificates
@@ -16,7 +18,7 @@ from amparo.audit.models import AuditEntry
 from amparo.audit.service import verify
 from amparo.cases.models import Action, Case
 from amparo.db.session import session_scope
-from amparo.errors import AmparoError
+from amparo.errors import AmparoError, Conflict
 from amparo.intake.parse import Context, validate
 from amparo.people.models import Person, PersonNameKey, PersonNationality
 from amparo.regularization import batch, flows
@@ -82,7 +84,8 @@ def _snapshot(session: Any, key: str) -> dict[str, Any]:
     }
 
 
-def test_the_batch_writes_what_filing_row_by_row_writes_and_refuses_the_same_rows(published, settings):
+@pytest.mark.parametrize("checked_first", [False, True], ids=["requests", "checked_rows"])
+def test_the_batch_writes_what_filing_row_by_row_writes_and_refuses_the_same_rows(published, settings, checked_first):
     rows = _rows()
     one_by_one: dict[str, str] = {}
     with session_scope(published) as session:
@@ -93,11 +96,15 @@ def test_the_batch_writes_what_filing_row_by_row_writes_and_refuses_the_same_row
                                            filed_on=item.filed_on, intake_key=f"a:{item.intake_key}", operator="cli:tester")
             except AmparoError as exc:
                 one_by_one[item.intake_key] = exc.code
+    requests: list[batch.BatchRow | batch.CheckedRow] = [batch.BatchRow(r.application, r.filed_on, f"b:{r.intake_key}") for r in rows]
+    if checked_first:
+        # As bulk intake does: rows checked beforehand (in another process), the refused ones left as requests.
+        with session_scope(published) as session:
+            versions = batch.load_versions(session, [PROGRAMME])
+        requests = [_checked(versions, r) for r in requests]
+        assert sum(isinstance(r, batch.CheckedRow) for r in requests) == len(rows) - len(REFUSED)
     with session_scope(published) as session:
-        result = batch.file_applications(
-            session, settings, None, [batch.BatchRow(r.application, r.filed_on, f"b:{r.intake_key}") for r in rows],
-            "bulk intake of a.csv", operator="cli:tester",
-        )
+        result = batch.file_applications(session, settings, None, requests, "bulk intake of a.csv", operator="cli:tester")
     batched = {rows[index].intake_key: error.code for index, error in result.refused}
     assert one_by_one == batched == REFUSED
     assert len(result.filed) == len(rows) - len(REFUSED) and result.already_filed == []
@@ -119,3 +126,21 @@ def test_a_key_already_filed_or_repeated_in_the_batch_creates_nothing_new(publis
         again = batch.file_applications(session, settings, None, [rows[0], rows[1], rows[1]], "bulk intake")
         count = len(session.scalars(select(Application.case_id)).all())
     assert len(first.filed) == 2 and again.filed == [] and again.already_filed == [0, 1, 2] and count == 2
+
+
+def _checked(versions: dict, row: batch.BatchRow) -> batch.BatchRow | batch.CheckedRow:
+    try:
+        return batch.check_row(versions, None, row)
+    except AmparoError:
+        return row
+
+
+def test_a_row_checked_against_a_version_no_longer_in_effect_is_not_filed(published, settings):
+    with session_scope(published) as session:
+        checked = batch.check_row(batch.load_versions(session, [PROGRAMME]), None, _rows()[0])
+    stale = dataclasses.replace(checked, programme_version=checked.programme_version + 1)
+    with session_scope(published) as session, pytest.raises(Conflict, match="Run the import again"):
+        batch.file_applications(session, settings, None, [stale], "bulk intake")
+    with session_scope(published) as session:
+        assert session.scalars(select(Application.case_id)).all() == []
+

@@ -147,7 +147,7 @@ def test_the_command_reports_rejections_by_default_and_a_rerun_says_already_impo
     assert first.returncode == 1, first.stderr
     assert f"rejected:         {rejected}" in first.stdout and str(report) in first.stdout
     assert {int(line["row"]) for line in report_lines(report)} == {n for n, (_, c) in enumerate(ROWS, start=2) if c is not None}
-    second = amparo("import", str(intake_file), "--programme", PROGRAMME, "--quiet")
+    second = amparo("import", str(intake_file), "--programme", PROGRAMME, "--quiet", "--workers", "1")
     assert f"already imported: {len(ROWS) - rejected}" in second.stdout and "filed:            0" in second.stdout
     wrong = amparo("import", str(intake_file), "--programme", "col-etpv-2099", "--quiet")
     assert wrong.returncode == 2 and "no programme 'col-etpv-2099' is published" in wrong.stderr and "Traceback" not in wrong.stderr

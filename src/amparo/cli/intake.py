@@ -20,6 +20,7 @@ def import_(
     consent_text: str | None = typer.Option(None, "--consent-text", help="Wording of the site's printed consent form, for rows without consent_statement."),
     organisation: str | None = typer.Option(None, "--organisation", help="Name of the assisting organisation that ran the sites."),
     operator: str | None = typer.Option(None, "--operator", help="Username of the assisting staff member (filing assistant of the programme's jurisdiction) running the import, recorded as the filer on every case; without it the audit entries name your login as cli:NAME.", metavar="USERNAME"),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="Processes working on the import: one writes, the others check rows (validation, filing checks, pre-assessment, certificate claims); 1 does everything in one process. Default: one per CPU, at most 4.", metavar="N"),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar (for logs)."),
     url: str | None = URL_OPTION,
 ) -> None:
@@ -45,7 +46,7 @@ def import_(
 
             summary = import_file(
                 engine, get_settings(), file, programme, report_path=report, batch_size=batch_size,
-                consent_text=consent_text, organisation=organisation, progress=show, operator=operator,
+                consent_text=consent_text, organisation=organisation, progress=show, operator=operator, workers=workers,
             )
             bar.update(task, completed=summary.size)
     finally:

@@ -8,6 +8,10 @@ exactly as `POST /api/v1/applications` does (window, jurisdiction, evidence, con
 same rows with one statement per table; a row that breaks a rule is written to the report with the
 service's own message and the rest of its batch is filed.
 
+Rows are checked (validation, the filing checks, pre-assessment, certificate claims) by `workers` - 1
+other processes while this one writes (`amparo.intake.pipeline`); with `workers` 1, in this process.
+Both give the same outcome for every row; the default is one process per CPU.
+
 The operator is recorded: with `operator` (the username of an assisting staff account of the
 programme's jurisdiction) as the filer, consent assistant and actor of the journal and audit entries;
 without it, as the command's login name ("cli:NAME") in the audit entries.
@@ -36,9 +40,10 @@ from amparo.auth.policy import Action as Permission, Actor, RecordFacts
 from amparo.config import Settings
 from amparo.db.compat import utcnow
 from amparo.db.session import session_scope
-from amparo.errors import AmparoError, InvalidInput, NotFound
+from amparo.errors import InvalidInput, NotFound
 from amparo.intake import repository
-from amparo.intake.parse import Context, IntakeRow, Problem, Source, validate
+from amparo.intake.parse import Context, Problem, Source
+from amparo.intake.pipeline import Checked, Checker, Outcome, Rejected, checked_batches, default_workers, service_problem
 from amparo.intake.report import Report
 from amparo.regularization import batch as batches
 from amparo.regularization import service as regularization
@@ -49,11 +54,12 @@ from amparo.regularization import service as regularization
 #: from 500 to 2,000 rows), smaller ones cost more (about 15% from 500 down to 100).
 DEFAULT_BATCH = 500
 MAX_BATCH = 20_000
+MAX_WORKERS = 64
 
 
 class FilingFunction(Protocol):
     def __call__(
-        self, session: Session, settings: Settings, actor: Actor | None, rows: list[batches.BatchRow], purpose: str, *, operator: str | None = None
+        self, session: Session, settings: Settings, actor: Actor | None, rows: list[batches.CheckedRow], purpose: str, *, operator: str | None = None
     ) -> batches.BatchResult: ...
 
 
@@ -106,6 +112,7 @@ def import_file(
     progress: Callable[[Summary], None] | None = None,
     file_applications: FilingFunction = batches.file_applications,
     operator: str | None = None,
+    workers: int | None = None,
 ) -> Summary:
     """Import the intake CSV `path` into programme `programme_id`; commit once per batch.
 
@@ -116,9 +123,11 @@ def import_file(
         progress: called after each committed batch with the running summary.
         file_applications: the batch filing service (a test may wrap it to fail part-way through a file).
         operator: username of the assisting staff member running the import, recorded on every case.
+        workers: processes working on the import: one writes, the others check rows; 1 checks and
+            writes in this process alone. None: one per CPU (`pipeline.default_workers`).
 
     Raises:
-        InvalidInput: bad batch size, unknown programme, a file that is not an intake CSV (before
+        InvalidInput: bad batch size or number of workers, unknown programme, a file that is not an intake CSV (before
             anything is written).
     """
     source = Source(path)
@@ -126,6 +135,7 @@ def import_file(
         engine, settings, source, programme_id, label=path.name, report_path=report_path, batch_size=batch_size,
         consent_text=consent_text, organisation=organisation, today=today, progress=progress,
         file_applications=file_applications, bytes_read=lambda: source.bytes_read, size=source.size, operator=operator,
+        workers=workers,
     )
 
 
@@ -146,6 +156,7 @@ def import_rows(
     bytes_read: Callable[[], int] | None = None,
     size: int = 0,
     operator: str | None = None,
+    workers: int | None = None,
 ) -> Summary:
     """Import rows given as (row number, cells by column) — a file's (`import_file`) or generated ones.
 
@@ -155,6 +166,12 @@ def import_rows(
         raise InvalidInput(
             f"batch size {batch_size} is out of range; expected 1 to {MAX_BATCH} rows per transaction",
             details=[{"field": "batch_size", "value": batch_size, "expected": f"1-{MAX_BATCH}"}],
+        )
+    workers = default_workers() if workers is None else workers
+    if not 1 <= workers <= MAX_WORKERS:
+        raise InvalidInput(
+            f"{workers} workers is out of range; expected 1 (check and write in one process) to {MAX_WORKERS}",
+            details=[{"field": "workers", "value": workers, "expected": f"1-{MAX_WORKERS}"}],
         )
     with session_scope(engine) as session:
         try:
@@ -168,6 +185,7 @@ def import_rows(
             ) from None
         programme = regularization.programme_of(row)
         actor = _operator(session, operator, programme.jurisdiction) if operator else None
+        versions = batches.load_versions(session, [programme.id])
     operator_name = f"cli:{_os_user()}"
     ctx = Context(
         programme_id=programme.id, jurisdiction=programme.jurisdiction, today=today or utcnow().date(),
@@ -176,11 +194,12 @@ def import_rows(
     purpose = f"bulk intake of {label}"[:200]
     summary = Summary(file=label, programme_id=programme.id, size=size)
     started = time.perf_counter()
-    with Report(report_path) as report:
-        for batch in _batches(iter(rows), batch_size):
+    checker = Checker(ctx, versions, actor)
+    with Report(report_path) as report, checked_batches(_batches(iter(rows), batch_size), checker, workers) as checked:
+        for _, outcomes in checked:
             with session_scope(engine) as session:
                 _large_cache(session)
-                _file_batch(session, settings, batch, ctx, purpose, summary, report, file_applications, actor, operator_name)
+                _file_batch(session, settings, outcomes, purpose, summary, report, file_applications, actor, operator_name)
             summary.batches += 1
             summary.bytes_read = bytes_read() if bytes_read else 0
             summary.seconds = time.perf_counter() - started
@@ -230,8 +249,7 @@ def _operator(session: Session, username: str, jurisdiction: str) -> Actor:
 def _file_batch(
     session: Session,
     settings: Settings,
-    batch: list[tuple[int, dict[str, str]]],
-    ctx: Context,
+    outcomes: list[Outcome],
     purpose: str,
     summary: Summary,
     report: Report,
@@ -239,17 +257,16 @@ def _file_batch(
     actor: Actor | None,
     operator: str,
 ) -> None:
-    valid: list[IntakeRow] = []
-    for number, cells in batch:
+    valid: list[Checked] = []
+    for outcome in outcomes:
         summary.rows += 1
-        checked = validate(number, cells, ctx)
-        if isinstance(checked, list):
-            _reject(summary, report, checked, cells.get("site", ""), cells.get("row_id", ""))
+        if isinstance(outcome, Rejected):
+            _reject(summary, report, outcome.problems, outcome.site, outcome.row_id)
         else:
-            valid.append(checked)
+            valid.append(outcome)
     filed = repository.filed_keys(session, {r.key for r in valid})
     first_in_batch: dict[str, int] = {}
-    to_file: list[IntakeRow] = []
+    to_file: list[Checked] = []
     for item in valid:
         earlier = first_in_batch.get(item.key)
         if earlier is not None:
@@ -259,8 +276,7 @@ def _file_batch(
         first_in_batch[item.key] = item.row
         found = filed.get(item.key)
         if found is not None:
-            person = item.application.on_behalf_of.person  # type: ignore[union-attr]
-            if (found.given_names, found.family_names, found.date_of_birth) != (person.given_names, person.family_names, person.date_of_birth):
+            if (found.given_names, found.family_names, found.date_of_birth) != item.identity:
                 _reject(summary, report, [Problem(item.row, "row_id", item.row_id, "a row id used once per site, for one person",
                                                   f"this site and row_id were already filed for another person (case {found.case_number}); "
                                                   "give this form its own row_id")], item.site, item.row_id)
@@ -269,10 +285,14 @@ def _file_batch(
                 # run, or an earlier batch repeating the row); nothing new is created either way.
                 summary.already_imported += 1
             continue
+        if item.refusal is not None:
+            # Refused by the filing service's checks (run with the row's other checks, see `pipeline`).
+            _reject(summary, report, [item.refusal], item.site, item.row_id)
+            continue
         to_file.append(item)
     if not to_file:
         return
-    rows = [batches.BatchRow(item.application, item.filed_on, item.key) for item in to_file]
+    rows = [item.ready for item in to_file if item.ready is not None]
     for attempt in range(3):
         try:
             with session.begin_nested():
@@ -287,7 +307,7 @@ def _file_batch(
     summary.already_imported += len(result.already_filed)
     for index, error in result.refused:
         item = to_file[index]
-        _reject(summary, report, [_service_problem(item, error)], item.site, item.row_id)
+        _reject(summary, report, [service_problem(item.row, error)], item.site, item.row_id)
     for filed_row in result.filed:
         summary.filed += 1
         summary.overall[filed_row.assessment.overall] += 1
@@ -298,18 +318,3 @@ def _reject(summary: Summary, report: Report, problems: list[Problem], site: str
     summary.problems += len(problems)
     for problem in problems:
         report.add(problem, site, row_id)
-
-
-#: The service names fields of the API request; the report names CSV columns.
-_FIELD_COLUMNS = {
-    "programme_id": "programme_id", "on_behalf_of.consent.given_on": "consent_given_on", "evidence": "evidence",
-    "arrived_on": "arrived_on", "identity_document": "id_document_kind", "date_of_birth": "date_of_birth",
-}
-
-
-def _service_problem(item: IntakeRow, exc: AmparoError) -> Problem:
-    detail = exc.details[0] if exc.details else {}
-    name = str(detail.get("field") or "")
-    column = next((c for f, c in _FIELD_COLUMNS.items() if name.startswith(f)), None) or name.rsplit(".", 1)[-1] or "row"
-    value = detail.get("value")
-    return Problem(item.row, column, "" if value is None else str(value), str(detail.get("expected") or exc.code), exc.message)
