@@ -310,7 +310,7 @@ def _file_batch(
         _reject(summary, report, [service_problem(item.row, error)], item.site, item.row_id)
     for filed_row in result.filed:
         summary.filed += 1
-        summary.overall[filed_row.assessment.overall] += 1
+        summary.overall[filed_row.overall] += 1
 
 
 def _reject(summary: Summary, report: Report, problems: list[Problem], site: str, row_id: str) -> None:
