@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
 
@@ -99,22 +100,11 @@ class CertificateClaims(BaseModel):
             )
         return self
 
-    def for_case(self, certificate_id: str, case_number: str, issued_at: datetime) -> CertificateClaims:
-        """These claims for one case: validated claims made before the case had a number (bulk intake
-        checks rows in other processes) completed with the certificate's id, the case number and the
-        time of issue, checking only those three.
-
-        Raises:
-            ValueError: an id or number that is not an identifier, or a time without a zone or before
-                the filing day.
-        """
-        for name, value in (("certificate_id", certificate_id), ("case_number", case_number)):
-            if not _IDENTIFIER.fullmatch(value):
-                raise ValueError(f"{name} {value!r} is not an identifier (letters, digits, '.', '_', ':', '/', '-', at most 64)")
-        issued_at = self._utc_seconds(issued_at)
-        if issued_at.date() < self.filed_on - timedelta(days=1):
-            raise ValueError(f"issued at {issued_at:%Y-%m-%dT%H:%M:%SZ}, before the application was filed on {self.filed_on.isoformat()}")
-        return self.model_copy(update={"certificate_id": certificate_id, "case_number": case_number, "issued_at": issued_at})
+    def pending_case(self) -> dict[str, Any]:
+        """The claims as signed (short keys, JSON values) but for the three a case's certificate gets
+        only once the case exists (`CASE_CLAIMS`), for `complete_for_case`. Bulk intake validates the
+        claims in the process that checks a row, before the case has a number."""
+        return {k: v for k, v in self.model_dump(mode="json", by_alias=True).items() if k not in CASE_CLAIMS}
 
     @property
     def holder_name(self) -> str:
@@ -130,3 +120,26 @@ class VerifiedCertificate(BaseModel):
     claims: CertificateClaims
     key_id: str
     token: str
+
+
+#: The claims (as signed) a certificate gets only once its case exists: its id, the case number, the time of issue.
+CASE_CLAIMS = ("cid", "case", "iat")
+
+
+def complete_for_case(pending: Mapping[str, Any], certificate_id: str, case_number: str, issued_at: datetime) -> dict[str, Any]:
+    """Claims made by `CertificateClaims.pending_case` completed for one case, ready to sign
+    (`tokens.sign_claims`), checking the three claims added as `CertificateClaims` would.
+
+    Raises:
+        ValueError: an id or number that is not an identifier, or a time without a zone or more than a
+            day before the filing day.
+    """
+    for name, value in (("certificate_id", certificate_id), ("case_number", case_number)):
+        if not _IDENTIFIER.fullmatch(value):
+            raise ValueError(f"{name} {value!r} is not an identifier (letters, digits, '.', '_', ':', '/', '-', at most 64)")
+    if issued_at.tzinfo is None:
+        raise ValueError("issued_at must carry a time zone (use UTC), e.g. 2026-03-01T09:30:00Z")
+    issued_at = issued_at.astimezone(UTC)
+    if issued_at.date() < date.fromisoformat(pending["filed"]) - timedelta(days=1):
+        raise ValueError(f"issued at {issued_at:%Y-%m-%dT%H:%M:%SZ}, before the application was filed on {pending['filed']}")
+    return {**pending, "cid": certificate_id, "case": case_number, "iat": issued_at.strftime("%Y-%m-%dT%H:%M:%SZ")}

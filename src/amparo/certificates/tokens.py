@@ -69,7 +69,14 @@ def issue(claims: CertificateClaims, private_key: Ed25519PrivateKey, *, kid: str
     Returns:
         The URL-safe token, e.g. ``eyJjYXNlIjoi....pQ0xS...``.
     """
-    payload = {"v": TOKEN_VERSION, "kid": kid or key_id(private_key), **claims.model_dump(mode="json", by_alias=True)}
+    return sign_claims(claims.model_dump(mode="json", by_alias=True), private_key, kid=kid)
+
+
+def sign_claims(claims: Mapping[str, Any], private_key: Ed25519PrivateKey, *, kid: str | None = None) -> str:
+    """Sign claims already in the form they are signed in: `CertificateClaims.model_dump(mode="json",
+    by_alias=True)`, or `schemas.complete_for_case` of claims validated earlier. `issue` is the way
+    for claims not yet validated."""
+    payload = {"v": TOKEN_VERSION, "kid": kid or key_id(private_key), **claims}
     body = _b64encode(canonical_json(payload))
     signature = private_key.sign(SIGNING_CONTEXT + body.encode("ascii"))
     return f"{body}.{_b64encode(signature)}"

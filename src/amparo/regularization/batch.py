@@ -39,6 +39,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from amparo import certificates
+from amparo.certificates.schemas import complete_for_case
+from amparo.certificates.tokens import sign_claims
 from amparo.audit import service as audit
 from amparo.auth import policy
 from amparo.auth.policy import Action as Permission, Actor, RecordFacts
@@ -87,8 +89,9 @@ class CheckedRow:
     #: stores them, already as JSON text (`_json_text`), like the person's `languages`.
     documents: dict[str, str]
     consent: dict[str, Any]
-    #: What the certificate will state, validated; the writer completes it with the case number.
-    claims: certificates.CertificateClaims
+    #: What the certificate will state, validated, as signed but for the certificate id, case number and
+    #: time of issue (`CertificateClaims.pending_case`); the writer adds them.
+    claims: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +261,7 @@ def check_row(
                    "declared_evidence": _json_text([e.model_dump(mode="json") for e in data.evidence]),
                    "assessment": _json_text(assessment.to_dict())},
         consent={"organisation": consent.organisation, "method": consent.method, "statement": consent.statement, "given_on": consent.given_on},
-        claims=claims,
+        claims=claims.pending_case(),
     )
 
 
@@ -337,8 +340,9 @@ def _certificates(
         if jurisdiction not in keys:
             keys[jurisdiction] = service.signing_key(session, settings, jurisdiction)
         kid, key = keys[jurisdiction]
-        claims = item.row.claims.for_case(uuid.uuid4().hex, number, issued_at)
-        rows.append({"id": claims.certificate_id, "case_id": case_id, "key_id": kid, "token": certificates.issue(claims, key, kid=kid)})
+        certificate_id = uuid.uuid4().hex
+        claims = complete_for_case(item.row.claims, certificate_id, number, issued_at)
+        rows.append({"id": certificate_id, "case_id": case_id, "key_id": kid, "token": sign_claims(claims, key, kid=kid)})
     return rows
 
 
