@@ -125,8 +125,8 @@ def _drain(checker: pipeline.Checker) -> BaseException | None:
 
     def run() -> None:
         try:
-            with pipeline.checked_batches(iter(batches), checker, workers=2) as checked:
-                for _ in checked:
+            with pipeline.checked_batches(iter(batches), checker, workers=2) as work:
+                for _ in work.batches:
                     pass
         except BaseException as exc:  # handed to the test
             caught.append(exc)
@@ -141,7 +141,7 @@ def _drain(checker: pipeline.Checker) -> BaseException | None:
 def test_an_error_in_a_worker_stops_the_import_naming_the_rows():
     error = _drain(_Raises(_CTX, {}, None))
     assert isinstance(error, pipeline.WorkerFailed)
-    assert "checking rows 10-13 failed in a worker process: ValueError: a bug in checking" in error.message
+    assert "handling rows 10-13 failed in a worker process: ValueError: a bug in checking" in error.message
     assert "--workers 1" in error.message
 
 
@@ -153,3 +153,22 @@ def test_a_worker_that_dies_stops_the_import_instead_of_hanging():
 def test_an_expected_error_in_a_worker_reaches_the_writer_as_it_was_raised():
     error = _drain(_Refuses(_CTX, {}, None))
     assert isinstance(error, Forbidden) and error.message == "not here"
+
+
+def test_certificates_signed_in_the_signing_process_verify_and_its_failures_are_named():
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from amparo.certificates import generate_key, key_id, verify
+
+    key = generate_key()
+    kid = key_id(key)
+    claims = {"cid": "c1", "case": "COL-2026-0000001", "pid": "col-etpv-2021", "pt": "ETPV", "jur": "COL", "gn": "Ana", "fn": "Paz",
+              "dob": None, "filed": "2021-06-14", "iat": "2026-01-01T00:00:00Z", "st": "pending"}
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        signer = pipeline.ProcessSigner(pool)
+        [token] = signer(kid, key, [claims])()
+        assert verify(token, {kid: key.public_key()}).claims.case_number == "COL-2026-0000001"
+        collect = signer(kid, key, [claims | {"gn": object()}])  # cannot even be sent: a bug, named as such
+        with pytest.raises(pipeline.WorkerFailed, match=r"handling 1 certificate\(s\) failed in a worker process"):
+            collect()

@@ -39,6 +39,12 @@ def raw_public_key(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
     return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
+def raw_private_key(key: Ed25519PrivateKey) -> bytes:
+    """The 32 raw bytes of a private key: only to hand it to a process of the same program (bulk
+    intake signs in a process of its own); never written anywhere."""
+    return key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+
+
 def key_id(key: Ed25519PublicKey | Ed25519PrivateKey | bytes) -> str:
     """The key id: first 16 hex characters of SHA-256 over the raw public key.
 

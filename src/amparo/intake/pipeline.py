@@ -7,6 +7,10 @@ those is sent once to each worker process, batches of rows (row number, cells) g
 their outcomes come back in file order to the one process that writes. With one process (`workers`
 1) the same `Checker` runs in the writer itself: both ways give the same outcome for every row.
 
+A certificate states its case's number, which only the writer's transaction reserves, so it cannot
+be signed with the row's other checks; with workers, one more process signs each batch's
+certificates while the writer inserts the batch's other rows (`ProcessSigner`).
+
 Workers are started with "spawn", never "fork": the writer may hold threads (the progress bar's,
 another import's) and database connections that a forked child must not inherit.
 """
@@ -16,19 +20,24 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from itertools import chain, islice
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from amparo.auth.policy import Actor
 from amparo.errors import AmparoError, Forbidden
 from amparo.intake.parse import Context, Problem, validate
 from amparo.programmes import Programme
-from amparo.regularization.batch import BatchRow, CheckedRow, check_row
+from amparo.certificates.keys import raw_private_key
+from amparo.certificates.tokens import sign_claims
+from amparo.regularization.batch import BatchRow, CheckedRow, Signer, check_row, sign_here
 
 RawRow = tuple[int, dict[str, str]]
 #: Most processes an import starts by default: one writes, the others check; past a few checkers
@@ -108,12 +117,21 @@ def default_workers() -> int:
     return max(1, min(cpus, MAX_DEFAULT_WORKERS))
 
 
-@contextmanager
-def checked_batches(batches: Iterator[list[RawRow]], checker: Checker, workers: int) -> Iterator[Iterator[tuple[list[RawRow], list[Outcome]]]]:
-    """Each batch with its outcomes, in order: checked here when `workers` is 1, else by `workers` - 1
-    processes while this one writes. Leaving the block stops the workers, whatever happened.
+@dataclass(frozen=True)
+class Work:
+    """An import's batches with their outcomes, in file order, and how its certificates are signed."""
 
-    Raises (from the iterator):
+    batches: Iterator[tuple[list[RawRow], list[Outcome]]]
+    sign: Signer
+
+
+@contextmanager
+def checked_batches(batches: Iterator[list[RawRow]], checker: Checker, workers: int) -> Iterator[Work]:
+    """Each batch with its outcomes, in order: checked here when `workers` is 1, else by `workers` - 1
+    processes while this one writes (and certificates signed by one more). Leaving the block stops the
+    workers, whatever happened.
+
+    Raises (from the iterator, or from collecting signed tokens):
         WorkerFailed: a worker process died (killed, out of memory) or raised an unexpected error.
         AmparoError: an expected error a worker raised (e.g. Forbidden), as it was raised.
     """
@@ -121,14 +139,30 @@ def checked_batches(batches: Iterator[list[RawRow]], checker: Checker, workers: 
     ahead = list(islice(batches, 2))
     if workers <= 1 or len(ahead) < 2:
         # One batch is checked faster here than a worker process starts.
-        yield ((batch, checker(batch)) for batch in chain(ahead, batches))
+        yield Work(((batch, checker(batch)) for batch in chain(ahead, batches)), sign_here)
         return
     batches = chain(ahead, batches)
-    pool = ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("spawn"), initializer=_start, initargs=(checker,))
+    spawn = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(workers - 1, mp_context=spawn, initializer=_start, initargs=(checker,))
+    signing = ProcessPoolExecutor(1, mp_context=spawn)
     try:
-        yield _in_order(pool, batches, ahead=2 * (workers - 1))
+        yield Work(_in_order(pool, batches, ahead=2 * (workers - 1)), ProcessSigner(signing))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        signing.shutdown(wait=True, cancel_futures=True)
+
+
+class ProcessSigner:
+    """A `regularization.batch.Signer` that signs in a process of its own: the key's 32 raw bytes go
+    with each batch over the pipe to that process, a child of this one; they are never written."""
+
+    def __init__(self, pool: ProcessPoolExecutor):
+        self._pool = pool
+
+    def __call__(self, kid: str, private_key: Ed25519PrivateKey, claims: list[dict[str, Any]]) -> Callable[[], list[str]]:
+        future = self._pool.submit(_sign, kid, raw_private_key(private_key), claims)
+        what = f"{len(claims)} certificate(s)"
+        return lambda: _outcome(what, future)
 
 
 def _in_order(pool: ProcessPoolExecutor, batches: Iterator[list[RawRow]], ahead: int) -> Iterator[tuple[list[RawRow], list[Outcome]]]:
@@ -143,20 +177,27 @@ def _in_order(pool: ProcessPoolExecutor, batches: Iterator[list[RawRow]], ahead:
 
 
 def _result(batch: list[RawRow], future: Future[list[Outcome]]) -> tuple[list[RawRow], list[Outcome]]:
-    rows = f"rows {batch[0][0]}-{batch[-1][0]}" if batch else "an empty batch"
+    return batch, _outcome(f"rows {batch[0][0]}-{batch[-1][0]}" if batch else "an empty batch", future)
+
+
+T = TypeVar("T")
+
+
+def _outcome(what: str, future: Future[T]) -> T:
+    """What a worker returned for `what` (its rows, or certificates), or WorkerFailed saying what was lost."""
     try:
-        return batch, future.result()
+        return future.result()
     except BrokenProcessPool as exc:
         raise WorkerFailed(
-            f"a process checking {rows} stopped unexpectedly (killed, or out of memory); nothing of those rows was written. "
+            f"a worker process handling {what} stopped unexpectedly (killed, or out of memory); nothing of those rows was written. "
             "Earlier batches are committed: run the import again to file the rest (rows already imported are skipped), "
-            "with --workers 1 to check rows in the importing process itself"
+            "with --workers 1 to do all the work in the importing process itself"
         ) from exc
     except AmparoError:
         raise
     except Exception as exc:
         raise WorkerFailed(
-            f"checking {rows} failed in a worker process: {type(exc).__name__}: {exc}; nothing of those rows was written. "
+            f"handling {what} failed in a worker process: {type(exc).__name__}: {exc}; nothing of those rows was written. "
             "Earlier batches are committed; run the import again with --workers 1 to see where it fails"
         ) from exc
 
@@ -172,6 +213,16 @@ def _start(checker: Checker) -> None:
 def _check(batch: list[RawRow]) -> list[Outcome]:
     assert _checker is not None, "worker started without its checker"
     return _checker(batch)
+
+
+_keys: dict[str, Ed25519PrivateKey] = {}
+
+
+def _sign(kid: str, raw_key: bytes, claims: list[dict[str, Any]]) -> list[str]:
+    key = _keys.get(kid)
+    if key is None:
+        key = _keys[kid] = Ed25519PrivateKey.from_private_bytes(raw_key)
+    return [sign_claims(c, key, kid=kid) for c in claims]
 
 
 #: The service names fields of the API request; the report names CSV columns.

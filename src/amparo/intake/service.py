@@ -60,7 +60,8 @@ MAX_WORKERS = 64
 
 class FilingFunction(Protocol):
     def __call__(
-        self, session: Session, settings: Settings, actor: Actor | None, rows: list[batches.CheckedRow], purpose: str, *, operator: str | None = None
+        self, session: Session, settings: Settings, actor: Actor | None, rows: list[batches.CheckedRow], purpose: str, *,
+        operator: str | None = None, sign: batches.Signer = batches.sign_here,
     ) -> batches.BatchResult: ...
 
 
@@ -198,12 +199,12 @@ def import_rows(
     checker = Checker(ctx, versions, actor)
     with (
         Report(report_path) as report,
-        checked_batches(_batches(iter(rows), batch_size), checker, workers) as checked,
+        checked_batches(_batches(iter(rows), batch_size), checker, workers) as work,
         _import_connection(engine) as connection,
     ):
-        for _, outcomes in checked:
+        for _, outcomes in work.batches:
             with session_scope(connection) as session:  # type: ignore[arg-type]  # a Connection binds a session as an Engine does
-                _file_batch(session, settings, outcomes, purpose, summary, report, file_applications, actor, operator_name)
+                _file_batch(session, settings, outcomes, purpose, summary, report, file_applications, actor, operator_name, work.sign)
             summary.batches += 1
             summary.bytes_read = bytes_read() if bytes_read else 0
             summary.seconds = time.perf_counter() - started
@@ -280,6 +281,7 @@ def _file_batch(
     file_applications: FilingFunction,
     actor: Actor | None,
     operator: str,
+    sign: batches.Signer,
 ) -> None:
     valid: list[Checked] = []
     for outcome in outcomes:
@@ -320,7 +322,7 @@ def _file_batch(
     for attempt in range(3):
         try:
             with session.begin_nested():
-                result = file_applications(session, settings, actor, rows, purpose, operator=operator)
+                result = file_applications(session, settings, actor, rows, purpose, operator=operator, sign=sign)
             break
         except IntegrityError as exc:
             # Two imports of one file at once (PostgreSQL): the unique intake key lets one win. The

@@ -29,10 +29,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import String, bindparam, insert, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
@@ -112,6 +113,20 @@ class BatchResult:
     refused: list[tuple[int, AmparoError]] = field(default_factory=list)
 
 
+class Signer(Protocol):
+    """Signs certificate claims (as `certificates.schemas.complete_for_case` makes them) with the key
+    `kid` (`private_key`) and returns a way to collect the tokens in order: so signing can run in
+    another process while the batch's rows are written."""
+
+    def __call__(self, kid: str, private_key: Ed25519PrivateKey, claims: list[dict[str, Any]]) -> Callable[[], list[str]]: ...
+
+
+def sign_here(kid: str, private_key: Ed25519PrivateKey, claims: list[dict[str, Any]]) -> Callable[[], list[str]]:
+    """The `Signer` that signs in this process, at once."""
+    tokens = [sign_claims(c, private_key, kid=kid) for c in claims]
+    return lambda: tokens
+
+
 @dataclass(slots=True)
 class _Checked:
     index: int
@@ -127,6 +142,7 @@ def file_applications(
     purpose: str,
     *,
     operator: str | None = None,
+    sign: Signer = sign_here,
 ) -> BatchResult:
     """File `rows` on the persons' behalf in the caller's transaction; flushes, never commits.
 
@@ -135,6 +151,7 @@ def file_applications(
             assistant and the actor of the journal and audit entries), or None for the operator's CLI.
         rows: requests to check and file, or rows `check_row` already checked (in any mix).
         operator: who ran the intake when `actor` is None (e.g. "cli:maria"), named in the audit entries.
+        sign: signs the certificates (bulk intake passes one that signs in another process).
 
     Raises:
         InvalidInput: a bad purpose. Forbidden: `actor` may not file for others in a row's jurisdiction.
@@ -167,7 +184,7 @@ def file_applications(
         seen.add(row.intake_key)
         checked.append(_Checked(index, row, _version_checked(versions, row, in_effect)))
     if checked:
-        _write(session, settings, actor, operator, checked, purpose, result)
+        _write(session, settings, actor, operator, checked, purpose, result, sign)
     return result
 
 
@@ -276,10 +293,16 @@ def _json_text(value: Any) -> str:
 
 
 def _write(
-    session: Session, settings: Settings, actor: Actor | None, operator: str | None, checked: list[_Checked], purpose: str, result: BatchResult
+    session: Session, settings: Settings, actor: Actor | None, operator: str | None, checked: list[_Checked], purpose: str, result: BatchResult,
+    sign: Signer,
 ) -> None:
     now = utcnow()
     user_id = actor.user_id if actor else None
+    # The case numbers first, so the certificates (which state them) are signed while the rows are
+    # written. Locks are still taken in the per-row path's order: a person insert locks no row.
+    numbers = _reserve_numbers(session, [c.programme.jurisdiction for c in checked], now.year)
+    issued_at = now.replace(microsecond=0)
+    certificate_ids, tokens = _sign_certificates(session, settings, checked, numbers, issued_at, sign)
     person_ids = _insert(session, Person, [c.row.person for c in checked], ready=("languages",), same={"created_at": now}, returning=True)
     nationalities = [{"person_id": pid, "country_code": code} for pid, c in zip(person_ids, checked) for code in c.row.nationalities]
     name_keys = [{"person_id": pid, "key": key} for pid, c in zip(person_ids, checked) for key in c.row.name_keys]
@@ -288,7 +311,6 @@ def _write(
     if name_keys:
         _insert(session, PersonNameKey, name_keys)
 
-    numbers = _reserve_numbers(session, [c.programme.jurisdiction for c in checked], now.year)
     cases: list[dict[str, Any]] = []
     journals: list[list[reducer.ActionEvent]] = []
     for item, person_id, number in zip(checked, person_ids, numbers):
@@ -317,33 +339,42 @@ def _write(
         item.row.consent | {"person_id": person_id, "case_id": case_id}
         for item, person_id, case_id in zip(checked, person_ids, case_ids)
     ], same={"assistant_user_id": user_id, "recorded_at": now})
-    issued_at = now.replace(microsecond=0)
-    certificates_rows = _certificates(session, settings, checked, numbers, case_ids, issued_at)
-    _insert(session, Certificate, certificates_rows, same={"status": "pending", "issued_at": issued_at})
+    _insert(session, Certificate, [
+        {"id": certificate_id, "case_id": case_id, "key_id": kid, "token": token}
+        for certificate_id, case_id, (kid, token) in zip(certificate_ids, case_ids, tokens())
+    ], same={"status": "pending", "issued_at": issued_at})
     entries: list[tuple[str, str, int, dict[str, Any]]] = []
-    for item, case_id, number, certificate in zip(checked, case_ids, numbers, certificates_rows):
+    for item, case_id, number, certificate_id in zip(checked, case_ids, numbers, certificate_ids):
         entries.append((Permission.APPLICATION_FILE.value, "case", case_id,
-                        {"programme": item.programme.key, "on_behalf": True, "certificate": certificate["id"], "journal_seq": 2}))
+                        {"programme": item.programme.key, "on_behalf": True, "certificate": certificate_id, "journal_seq": 2}))
         result.filed.append(FiledRow(item.index, case_id, number, item.row.overall))
     # One entry per filed case, as on the per-row path, appended with one lock of the chain's head.
     audit.record_many(session, actor, purpose, entries, username=None if actor else operator or "bulk-intake")
     session.flush()
 
 
-def _certificates(
-    session: Session, settings: Settings, checked: list[_Checked], numbers: list[str], case_ids: list[int], issued_at: dt.datetime
-) -> list[dict[str, Any]]:
-    keys: dict[str, tuple[str, Any]] = {}
-    rows = []
-    for item, number, case_id in zip(checked, numbers, case_ids):
-        jurisdiction = item.programme.jurisdiction
-        if jurisdiction not in keys:
-            keys[jurisdiction] = service.signing_key(session, settings, jurisdiction)
-        kid, key = keys[jurisdiction]
-        certificate_id = uuid.uuid4().hex
-        claims = complete_for_case(item.row.claims, certificate_id, number, issued_at)
-        rows.append({"id": certificate_id, "case_id": case_id, "key_id": kid, "token": sign_claims(claims, key, kid=kid)})
-    return rows
+def _sign_certificates(
+    session: Session, settings: Settings, checked: list[_Checked], numbers: list[str], issued_at: dt.datetime, sign: Signer
+) -> tuple[list[str], Callable[[], list[tuple[str, str]]]]:
+    """Each row's certificate id, and a way to collect (key id, token) per row once `sign` has signed."""
+    certificate_ids = [uuid.uuid4().hex for _ in checked]
+    by_jurisdiction: dict[str, list[int]] = {}
+    for position, item in enumerate(checked):
+        by_jurisdiction.setdefault(item.programme.jurisdiction, []).append(position)
+    pending = []
+    for jurisdiction, positions in by_jurisdiction.items():
+        kid, key = service.signing_key(session, settings, jurisdiction)
+        claims = [complete_for_case(checked[i].row.claims, certificate_ids[i], numbers[i], issued_at) for i in positions]
+        pending.append((kid, positions, sign(kid, key, claims)))
+
+    def collect() -> list[tuple[str, str]]:
+        tokens: list[tuple[str, str]] = [("", "")] * len(checked)
+        for kid, positions, result in pending:
+            for i, token in zip(positions, result(), strict=True):
+                tokens[i] = (kid, token)
+        return tokens
+
+    return certificate_ids, collect
 
 
 # --- the batch's statements ------------------------------------------------------------------------
@@ -421,4 +452,4 @@ def _reserve_numbers(session: Session, jurisdictions: list[str], year: int) -> l
     return numbers
 
 
-__all__ = ["BatchResult", "BatchRow", "CheckedRow", "FiledRow", "check_row", "file_applications", "load_versions"]
+__all__ = ["BatchResult", "BatchRow", "CheckedRow", "FiledRow", "Signer", "check_row", "file_applications", "load_versions", "sign_here"]
