@@ -5,18 +5,29 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import select
 
 from amparo.audit import service as audit
 from amparo.auth.policy import Role
 from amparo.cases import service as cases
 from amparo.cases.models import Action
+from amparo.db.engine import lock_on_first_write
 from amparo.db.session import session_scope
 from amparo.errors import Conflict
 from builders import actor_for, make_case, make_user
 
 PURPOSE = "casework"
 WRITERS = 8
+
+# Each race runs with the CLI's transactions (on SQLite: the write lock from the first statement) and
+# with the requests' (on SQLite: the lock from the first write, reads beside other writers); the
+# same guards must hold with both. On PostgreSQL the two are the same engine.
+LOCKING = pytest.mark.parametrize("locking", ["transaction", "first_write"])
+
+
+def _writer_engine(engine, locking: str):
+    return lock_on_first_write(engine) if locking == "first_write" else engine
 
 
 def _seed(engine):
@@ -28,14 +39,16 @@ def _seed(engine):
         return supervisor, case.id
 
 
-def test_writers_racing_on_one_version_one_wins_the_rest_get_409(fresh_engine):
+@LOCKING
+def test_writers_racing_on_one_version_one_wins_the_rest_get_409(fresh_engine, locking):
     supervisor, case_id = _seed(fresh_engine)
+    writers = _writer_engine(fresh_engine, locking)
     barrier = threading.Barrier(WRITERS)
 
     def write(index: int) -> str:
         barrier.wait()
         try:
-            with session_scope(fresh_engine) as session:
+            with session_scope(writers) as session:
                 cases.append_action(session, supervisor, case_id, 2, {"type": "note", "payload": {"text": f"writer {index}"}}, PURPOSE)
             return "ok"
         except Conflict as exc:
@@ -74,8 +87,10 @@ def test_a_writer_holding_a_stale_case_loses_at_the_compare_and_set(fresh_engine
     assert texts == [None, None, "first"]
 
 
-def test_concurrent_audit_appends_form_one_unbroken_chain(fresh_engine):
+@LOCKING
+def test_concurrent_audit_appends_form_one_unbroken_chain(fresh_engine, locking):
     clerk, _ = _seed(fresh_engine)
+    writers = _writer_engine(fresh_engine, locking)
     with session_scope(fresh_engine) as session:
         before = audit.verify(session).checked
     per_thread = 15
@@ -84,7 +99,7 @@ def test_concurrent_audit_appends_form_one_unbroken_chain(fresh_engine):
     def append(index: int) -> None:
         barrier.wait()
         for n in range(per_thread):
-            with session_scope(fresh_engine) as session:
+            with session_scope(writers) as session:
                 audit.record(session, clerk, "person:read", "person", index, PURPOSE, {"n": n})
 
     with ThreadPoolExecutor(WRITERS) as pool:

@@ -239,8 +239,11 @@ def test_shipped_example_publishes_unchanged() -> None:
 
 def test_two_filings_by_one_person_at_once_make_one_case(world) -> None:
     """The second waits for the first to commit, then is refused as a duplicate (on PostgreSQL the two
-    transactions would otherwise both find nothing pending)."""
+    transactions would otherwise both find nothing pending; on SQLite the requests' sessions read
+    before they take the write lock, so the same guard must hold there)."""
     import threading
+
+    from amparo.db.engine import lock_on_first_write
 
     from amparo.auth import repository as users
     from amparo.cases.models import Case
@@ -255,8 +258,10 @@ def test_two_filings_by_one_person_at_once_make_one_case(world) -> None:
         actor = users.actor_for(users.get_user_by_username(session, username))
     outcome: dict[str, str] = {}
 
+    requests = lock_on_first_write(engine)  # the sessions the API's writing requests use
+
     def second() -> None:
-        with Session(engine) as session:
+        with Session(requests) as session:
             try:
                 flows.file_application(session, settings, actor, application_body(), "test: the second of two filings at once")
                 session.commit()
@@ -265,7 +270,7 @@ def test_two_filings_by_one_person_at_once_make_one_case(world) -> None:
                 session.rollback()
                 outcome["second"] = error.code
 
-    with Session(engine, expire_on_commit=False) as first:
+    with Session(requests, expire_on_commit=False) as first:
         flows.file_application(first, settings, actor, application_body(), "test: the first of two filings at once")
         racer = threading.Thread(target=second)
         racer.start()

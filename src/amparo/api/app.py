@@ -13,7 +13,7 @@ from amparo.api.timing import ServerTiming
 from amparo.audit.group import read_sessionmaker
 from amparo.auth.passwords import configure_from as configure_passwords
 from amparo.config import Settings, get_settings
-from amparo.db.engine import make_engine
+from amparo.db.engine import lock_on_first_write, make_engine
 from amparo.web import install as install_web
 
 API_PREFIX = "/api/v1"
@@ -37,7 +37,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     configure_passwords(settings)
     app.state.engine = engine
-    app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
+    # Requests that may write take SQLite's write lock at their first write, not at sign-in.
+    app.state.sessionmaker = sessionmaker(lock_on_first_write(engine), expire_on_commit=False)
     app.state.read_sessionmaker = read_sessionmaker(engine)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, overrides=_upload_limits(settings))

@@ -7,12 +7,16 @@ reads and then writes fails with SQLITE_BUSY instead of waiting its turn when an
 first. Writers queue before that (`_WriterQueue`: a thread lock within a process, an advisory file
 lock across processes), which wakes the next one at once where SQLite's busy handler would poll.
 Work that only reads — read requests, whose audit entries are group-committed — uses
-`read_only(engine)` and never takes the write lock.
+`read_only(engine)` and never takes the write lock. Write requests use `lock_on_first_write(engine)`:
+their reads before the first write (sign-in, the checks) run without the lock, each seeing the
+latest commit, as PostgreSQL's READ COMMITTED does; the lock is taken at the first write or
+`SELECT ... FOR UPDATE` and held to the end, so writers queue only for the part that writes.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
 from pathlib import Path
@@ -26,7 +30,8 @@ try:  # POSIX: writers in several processes queue on an advisory file lock
 except ImportError:  # pragma: no cover - Windows: SQLite's busy handler alone
     fcntl = None  # type: ignore[assignment]
 
-#: Execution option naming how SQLite transactions begin: "IMMEDIATE" (default) or "DEFERRED".
+#: Execution option naming how SQLite transactions begin: "IMMEDIATE" (default), "DEFERRED" (reads
+#: only: `read_only`) or "ON_WRITE" (the write lock is taken at the first write: `lock_on_first_write`).
 SQLITE_BEGIN_OPTION = "amparo_sqlite_begin"
 #: How long a SQLite writer waits for the lock before giving up, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -89,12 +94,9 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         cursor.close()
 
     writers = _write_lock(database if not in_memory else f"memory:{id(engine)}")
+    holders: set[int] = set()  # the driver connections (by id) that hold `writers`
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get(SQLITE_BEGIN_OPTION) == "DEFERRED":
-            connection.exec_driver_sql("BEGIN DEFERRED")
-            return
+    def begin_immediate(dbapi_connection: Any, execute: Any) -> None:
         # Writers queue (`_WriterQueue`) and are woken the moment the lock is free; SQLite's own busy
         # handler would make each of them poll with sleeps of up to 100 ms, which turns twenty
         # concurrent writers into second-long tail latencies.
@@ -102,28 +104,92 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
             raise sqlite3.OperationalError(
                 f"database is locked: waited {SQLITE_BUSY_TIMEOUT_MS // 1000} s for another writer of this process"
             )
-        connection.info[_HOLDS_LOCK] = True
+        holders.add(id(dbapi_connection))
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            execute("BEGIN IMMEDIATE")
         except BaseException:
-            _release(connection.info, writers)
+            release(dbapi_connection)
             raise
+
+    def release(dbapi_connection: Any) -> None:
+        key = id(getattr(dbapi_connection, "dbapi_connection", dbapi_connection))  # a pooled proxy or the driver's
+        if key in holders:
+            holders.discard(key)
+            writers.release()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION)
+        if mode == "DEFERRED":
+            connection.exec_driver_sql("BEGIN DEFERRED")
+        elif mode == "ON_WRITE":
+            connection.info[_BEGIN_ON_WRITE] = True  # no BEGIN yet: reads run in autocommit
+        else:
+            begin_immediate(connection.connection.dbapi_connection, connection.exec_driver_sql)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _on_statement(connection: Any, cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool) -> None:
+        info = connection.info
+        if info.get(_BEGIN_ON_WRITE) and _writes(statement, context):
+            del info[_BEGIN_ON_WRITE]
+            begin_immediate(cursor.connection, cursor.connection.execute)  # the driver's: not a statement of the caller's
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
     def _on_end(connection: Any) -> None:
-        _release(connection.info, writers)
+        connection.info.pop(_BEGIN_ON_WRITE, None)
+
+    # The lock is handed on after COMMIT (or ROLLBACK) has run, not at the "commit" event, which
+    # SQLAlchemy dispatches before it: the next writer's BEGIN IMMEDIATE would otherwise meet the
+    # commit still writing and syncing the WAL, and fall back to SQLite's polling busy handler.
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(dbapi_connection: Any) -> None:
+        try:
+            commit(dbapi_connection)
+        finally:
+            release(dbapi_connection)
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        try:
+            rollback(dbapi_connection)
+        finally:
+            release(dbapi_connection)
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
     @event.listens_for(engine.pool, "checkin")
-    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+    def _on_checkin(dbapi_connection: Any, record: Any) -> None:
         # A connection returned without commit or rollback (e.g. after an error) must not keep the lock.
         if record is not None:
-            _release(record.info, writers)
+            record.info.pop(_BEGIN_ON_WRITE, None)
+        if dbapi_connection is not None:
+            release(dbapi_connection)
 
     return engine
 
 
-_HOLDS_LOCK = "amparo_holds_write_lock"
+_BEGIN_ON_WRITE = "amparo_begin_on_write"
+# A SAVEPOINT counts: it exists only to undo writes, and would otherwise begin a deferred transaction.
+_WRITING_SQL = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|SAVEPOINT)\b", re.IGNORECASE)
+_DML_IN_CTE = re.compile(r"\b(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+def _writes(statement: str, context: Any) -> bool:
+    """Whether a statement needs the write lock: it writes, opens a savepoint, or is a `SELECT ... FOR
+    UPDATE` (which SQLite's compiler drops; PostgreSQL would take a row lock, SQLite takes its one
+    lock instead)."""
+    if context is not None:
+        if context.isinsert or context.isupdate or context.isdelete:
+            return True
+        compiled = context.compiled
+        if compiled is not None and getattr(compiled.statement, "_for_update_arg", None) is not None:
+            return True
+    if _WRITING_SQL.match(statement):
+        return True
+    return statement.lstrip()[:4].upper() == "WITH" and _DML_IN_CTE.search(statement) is not None
 
 
 class _WriterQueue:
@@ -181,11 +247,6 @@ def _write_lock(database: str) -> _WriterQueue:
         return _WRITE_LOCKS.setdefault(key, _WriterQueue(lock_file))
 
 
-def _release(info: dict[str, Any], lock: _WriterQueue) -> None:
-    if info.pop(_HOLDS_LOCK, False):
-        lock.release()
-
-
 def read_only(engine: Engine) -> Engine:
     """A view of `engine` for work that never writes (verifying the audit chain, test assertions).
 
@@ -195,6 +256,21 @@ def read_only(engine: Engine) -> Engine:
     it is the same engine.
     """
     return engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+
+
+def lock_on_first_write(engine: Engine) -> Engine:
+    """A view of `engine` for a request that may write (the API's and the web's POST, PUT, DELETE).
+
+    On SQLite its transactions take the write lock at their first write (or `SELECT ... FOR UPDATE`),
+    not at their first statement: signing in, reading the record and checking the rules run beside
+    other writers, which queue only for the part that writes. Reads before that point each see the
+    latest commit, like PostgreSQL's READ COMMITTED, so the same guards hold on both: a row lock
+    (`with_for_update`) before a read that a write depends on, or a compare-and-set write. On
+    PostgreSQL it is the same engine.
+    """
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(**{SQLITE_BEGIN_OPTION: "ON_WRITE"})
 
 
 def is_in_memory(engine: Engine) -> bool:
