@@ -218,14 +218,28 @@ def file_application(
             )
     check_jurisdiction(programme, jurisdiction)
     check_window(programme, on)
+    # Everything that only reads or computes comes before the first write: on SQLite the write lock
+    # is taken there (`_refuse_duplicate`'s row lock, or the new person), and held to the commit.
+    signing = service.signing_key(session, settings, jurisdiction)
     evidence = [Evidence(kind=e.kind, dated=e.dated, description=e.description) for e in data.evidence]
+    holder = person or Person(
+        given_names=data.on_behalf_of.person.given_names, family_names=data.on_behalf_of.person.family_names,  # type: ignore[union-attr]
+        date_of_birth=data.on_behalf_of.person.date_of_birth,  # type: ignore[union-attr]
+    )
+    assessment = _assessment(programme, holder, nationalities, data, evidence, on)
+    claims = service.pending_certificate(holder, programme, jurisdiction, on)
+    filed = reg.ApplicationFiled(
+        programme_id=programme.id, programme_version=programme.version, filed_on=on, on_behalf=data.on_behalf_of is not None,
+        overall=assessment.overall, decide_by=on + dt.timedelta(days=programme.decision_deadline_days),
+    )
+    recorded = {
+        "applicant": data.model_dump(mode="json", exclude={"on_behalf_of", "evidence"}),
+        "declared_evidence": [e.model_dump(mode="json") for e in data.evidence], "assessment": assessment.to_dict(),
+    }
     if person is not None:
-        assessment = _assessment(programme, person, nationalities, data, evidence, on)
         _refuse_duplicate(session, person.id, programme.id)
     else:
         details = data.on_behalf_of.person  # type: ignore[union-attr]
-        probe = Person(given_names=details.given_names, family_names=details.family_names, date_of_birth=details.date_of_birth)
-        assessment = _assessment(programme, probe, nationalities, data, evidence, on)
         person = Person(
             given_names=details.given_names, family_names=details.family_names, date_of_birth=details.date_of_birth,
             sex=details.sex.value, languages=list(details.languages), email=details.email, phone=details.phone,
@@ -234,16 +248,10 @@ def file_application(
         people.add(session, person, details.nationalities)
 
     # Everything is checked: from here on, only writes.
-    filed = reg.ApplicationFiled(
-        programme_id=programme.id, programme_version=programme.version, filed_on=on, on_behalf=data.on_behalf_of is not None,
-        overall=assessment.overall, decide_by=on + dt.timedelta(days=programme.decision_deadline_days),
-    )
     case = _open_filed_case(session, actor, person.id, jurisdiction, filed)
     application = Application(
         case_id=case.id, programme_id=programme.id, programme_version=programme.version, filed_on=on,
-        filed_by=actor.user_id if actor else None, on_behalf=data.on_behalf_of is not None,
-        applicant=data.model_dump(mode="json", exclude={"on_behalf_of", "evidence"}),
-        declared_evidence=[e.model_dump(mode="json") for e in data.evidence], assessment=assessment.to_dict(), intake_key=intake_key,
+        filed_by=actor.user_id if actor else None, on_behalf=data.on_behalf_of is not None, intake_key=intake_key, **recorded,
     )
     session.add(application)
     if data.on_behalf_of is not None:
@@ -252,7 +260,7 @@ def file_application(
             person_id=person.id, case_id=case.id, assistant_user_id=actor.user_id if actor else None,  # type: ignore[arg-type]
             organisation=consent.organisation, method=consent.method, statement=consent.statement, given_on=consent.given_on,
         ))
-    certificate = service.issue_certificate(session, settings, case, person, programme, on)
+    certificate = service.issue_certificate(session, settings, case, person, programme, on, signing=signing, pending=claims)
     audit.record(
         session, actor, Permission.APPLICATION_FILE.value, "case", case.id, purpose,
         {"programme": programme.key, "on_behalf": data.on_behalf_of is not None, "certificate": certificate.id, "journal_seq": 2},
@@ -325,8 +333,9 @@ def _refuse_duplicate(session: Session, person_id: int, programme_id: str) -> No
     The person's row is locked first (before the case number and the audit chain's head, the order
     every filing takes its locks in), until the filing commits: two filings by one person at the
     same moment would otherwise both find nothing pending and both be filed (PostgreSQL runs them side
-    by side under READ COMMITTED). The second waits, then sees the first. On SQLite every writing
-    transaction already holds the database's write lock from its start.
+    by side under READ COMMITTED). The second waits, then sees the first. On SQLite the row lock
+    takes the database's write lock (`amparo.db.engine.lock_on_first_write`): what the filing read
+    before it was read beside other writers, and everything after it is theirs alone.
     """
     # FOR NO KEY UPDATE: serialises two filings of the person but, unlike FOR UPDATE, does not wait
     # for (or block) inserts that merely reference the person, such as a draft being started.

@@ -21,6 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from amparo import certificates
+from amparo.certificates.schemas import complete_for_case
+from amparo.certificates.tokens import sign_claims
 from amparo.audit import service as audit
 from amparo.auth import policy
 from amparo.auth import repository as users
@@ -226,19 +228,38 @@ def public_keys(session: Session) -> list[dict[str, str]]:
     ]
 
 
-def issue_certificate(
-    session: Session, settings: Settings, case: Case, person: Person, programme: Programme, filed_on: dt.date, status: str = "pending"
-) -> Certificate:
-    """Sign and record a certificate of pending application for `case` (no PDF: rendered on download)."""
-    kid, key = signing_key(session, settings, case.jurisdiction_code)
-    claims = certificates.CertificateClaims(
-        certificate_id=uuid.uuid4().hex, case_number=case.number, programme_id=programme.id,
-        programme_title=programme.title[:200], jurisdiction=case.jurisdiction_code, given_names=person.given_names,
+def pending_certificate(person: Person, programme: Programme, jurisdiction: str, filed_on: dt.date, status: str = "pending") -> dict[str, Any]:
+    """What a certificate for this person's application will state, validated, as signed but for the
+    certificate id, case number and time of issue, which `issue_certificate` adds once the case exists.
+    A filing makes it before it writes anything (on SQLite, before it takes the write lock)."""
+    return certificates.CertificateClaims(
+        certificate_id=_PROVISIONAL, case_number=_PROVISIONAL, programme_id=programme.id,
+        programme_title=programme.title[:200], jurisdiction=jurisdiction, given_names=person.given_names,
         family_names=person.family_names, date_of_birth=person.date_of_birth, filed_on=filed_on,
         issued_at=dt.datetime.now(dt.UTC), status=status,  # type: ignore[arg-type]
-    )
-    token = certificates.issue(claims, key)
-    row = Certificate(id=claims.certificate_id, case_id=case.id, key_id=kid, status=status, token=token, issued_at=claims.issued_at)
+    ).pending_case()
+
+
+#: The certificate id and case number the claims are validated with before the case has either.
+_PROVISIONAL = "provisional"
+
+
+def issue_certificate(
+    session: Session, settings: Settings, case: Case, person: Person, programme: Programme, filed_on: dt.date, status: str = "pending",
+    *, signing: tuple[str, Ed25519PrivateKey] | None = None, pending: dict[str, Any] | None = None,
+) -> Certificate:
+    """Sign and record a certificate of pending application for `case` (no PDF: rendered on download).
+
+    A caller that read the jurisdiction's key (`signing_key`) or made the claims (`pending_certificate`)
+    before writing passes them, so that only numbering the certificate and signing it remain.
+    """
+    kid, key = signing or signing_key(session, settings, case.jurisdiction_code)
+    if pending is None:
+        pending = pending_certificate(person, programme, case.jurisdiction_code, filed_on, status)
+    issued_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    claims = complete_for_case(pending, uuid.uuid4().hex, case.number, issued_at)
+    token = sign_claims(claims, key, kid=kid)
+    row = Certificate(id=claims["cid"], case_id=case.id, key_id=kid, status=status, token=token, issued_at=issued_at)
     session.add(row)
     session.flush()
     return row
