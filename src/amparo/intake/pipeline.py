@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -144,7 +145,7 @@ def checked_batches(batches: Iterator[list[RawRow]], checker: Checker, workers: 
     batches = chain(ahead, batches)
     spawn = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(workers - 1, mp_context=spawn, initializer=_start, initargs=(checker,))
-    signing = ProcessPoolExecutor(1, mp_context=spawn)
+    signing = ProcessPoolExecutor(1, mp_context=spawn, initializer=_leave_interrupts_to_the_writer)
     try:
         yield Work(_in_order(pool, batches, ahead=2 * (workers - 1)), ProcessSigner(signing))
     finally:
@@ -207,7 +208,14 @@ _checker: Checker | None = None
 
 def _start(checker: Checker) -> None:
     global _checker
+    _leave_interrupts_to_the_writer()
     _checker = checker
+
+
+def _leave_interrupts_to_the_writer() -> None:
+    # Ctrl-C reaches every process of the terminal's group: the writer stops the import (its
+    # transaction rolls back, the pool is shut down); a worker would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _check(batch: list[RawRow]) -> list[Outcome]:

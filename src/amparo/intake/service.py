@@ -250,8 +250,9 @@ def _import_connection(engine: Engine) -> Iterator[Connection]:
         try:
             yield connection
         finally:
-            for name, value in saved.items():
-                driver.execute(f"PRAGMA {name}={int(value)}")
+            if not connection.invalidated:  # an interrupted statement (Ctrl-C) invalidates, and closes, it
+                for name, value in saved.items():
+                    driver.execute(f"PRAGMA {name}={int(value)}")
 
 
 def _operator(session: Session, username: str, jurisdiction: str) -> Actor:
