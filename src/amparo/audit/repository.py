@@ -28,8 +28,9 @@ _MOVE_HEAD = (
 def lock_head(session: Session | Connection) -> tuple[int, str]:
     """The chain's tip (last id, last hash), locked until the transaction ends.
 
-    PostgreSQL takes a row lock (`FOR UPDATE`); on SQLite every transaction already began with
-    `BEGIN IMMEDIATE` (see `amparo.db.engine`), which holds the database's single write lock.
+    PostgreSQL takes a row lock (`FOR UPDATE`); on SQLite the transaction holds the database's single
+    write lock, taken at its start or, in a request's session, at this `FOR UPDATE` if nothing was
+    written before it (see `amparo.db.engine`).
     """
     row = session.execute(_LOCK_HEAD).one_or_none()
     if row is None:

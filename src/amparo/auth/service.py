@@ -84,7 +84,8 @@ def login(
     if fresh_session:
         _end_read_transaction(session)
     # argon2id costs hundreds of milliseconds on purpose; it runs with no transaction open, so on
-    # SQLite (where every transaction holds the write lock) other requests are not kept waiting.
+    # SQLite (where a transaction of the CLI's holds the write lock from its start, and a request's
+    # from its first write) other requests are not kept waiting.
     ok = verify_password(stored_hash, password)
     user = session.get(User, user_id) if user_id is not None else None
     if not ok or user is None or not user.active:
