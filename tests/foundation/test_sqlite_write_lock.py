@@ -174,3 +174,43 @@ def test_a_savepoint_before_any_write_takes_the_lock(engine: Engine) -> None:
     assert _current(engine) == 0
     with engine.connect() as connection:
         assert connection.scalar(select(counter.c.n).where(counter.c.id == 2)) == 5
+
+
+@pytest.mark.parametrize("how", ["invalidated", "interrupted"])
+def test_a_connection_thrown_away_while_writing_gives_the_lock_back(engine: Engine, how: str) -> None:
+    """SQLAlchemy discards a connection on an exit exception (Ctrl-C in the middle of a statement) or
+    a driver error it takes for a disconnect; the pool then checks it in without its driver connection."""
+    from sqlalchemy import event
+
+    request = Session(lock_on_first_write(engine))
+    request.execute(counter.update().values(n=counter.c.n + 1))
+    if how == "invalidated":
+        request.connection().invalidate()
+    else:
+        def interrupt(*_args: object) -> None:
+            raise KeyboardInterrupt
+
+        event.listen(engine, "before_cursor_execute", interrupt)
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                request.execute(counter.update().values(n=counter.c.n + 1))
+        finally:
+            event.remove(engine, "before_cursor_execute", interrupt)
+    request.rollback()  # as the request's session does on an error (`api.deps.get_db`)
+    request.close()
+    other, done = _other_writer(engine)
+    other.join(WAIT_S * 5)
+    assert done == {"committed": 1}, "the discarded connection kept the write lock"
+    assert _current(engine) == 100  # its uncommitted write went with it
+
+
+@pytest.mark.parametrize("sql", ["/* why */ UPDATE counter SET n = n + 1", "-- why\nUPDATE counter SET n = n + 1", "PRAGMA user_version = 7"])
+def test_a_write_behind_a_comment_or_a_setting_takes_the_lock(engine: Engine, sql: str) -> None:
+    with Session(lock_on_first_write(engine)) as request:
+        request.execute(text(sql))
+        other, done = _other_writer(engine)
+        other.join(0.3)
+        assert other.is_alive() and not done, f"{sql!r} ran without the write lock"
+        request.commit()
+    other.join(30)
+    assert done == {"committed": 1}

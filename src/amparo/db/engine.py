@@ -131,13 +131,14 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     def _on_statement(connection: Any, cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool) -> None:
         info = connection.info
         if info.get(_BEGIN_ON_WRITE) and _writes(statement, context):
-            del info[_BEGIN_ON_WRITE]
             begin_immediate(cursor.connection, cursor.connection.execute)  # the driver's: not a statement of the caller's
+            del info[_BEGIN_ON_WRITE]  # only once the lock is held: a caller that catches a timeout still writes under it
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
     def _on_end(connection: Any) -> None:
-        connection.info.pop(_BEGIN_ON_WRITE, None)
+        if not connection.invalidated:  # an invalidated one has no info to read (its record was reset)
+            connection.info.pop(_BEGIN_ON_WRITE, None)
 
     # The lock is handed on after COMMIT (or ROLLBACK) has run, not at the "commit" event, which
     # SQLAlchemy dispatches before it: the next writer's BEGIN IMMEDIATE would otherwise meet the
@@ -146,10 +147,8 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     commit, rollback = dialect.do_commit, dialect.do_rollback
 
     def do_commit(dbapi_connection: Any) -> None:
-        try:
-            commit(dbapi_connection)
-        finally:
-            release(dbapi_connection)
+        commit(dbapi_connection)  # a failed COMMIT leaves the transaction open: its rollback releases
+        release(dbapi_connection)
 
     def do_rollback(dbapi_connection: Any) -> None:
         try:
@@ -168,28 +167,53 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         if dbapi_connection is not None:
             release(dbapi_connection)
 
+    # A connection thrown away while it holds the lock (an exit exception such as Ctrl-C during a
+    # statement, a driver error taken for a disconnect) is checked in without its driver connection:
+    # it gives the lock back here, as it is invalidated or closed, or every later writer would wait.
+    @event.listens_for(engine.pool, "invalidate")
+    @event.listens_for(engine.pool, "soft_invalidate")
+    def _on_invalidate(dbapi_connection: Any, record: Any, _exception: Any) -> None:
+        if record is not None:
+            record.info.pop(_BEGIN_ON_WRITE, None)
+        if dbapi_connection is not None:
+            release(dbapi_connection)
+
+    @event.listens_for(engine.pool, "close")
+    @event.listens_for(engine.pool, "close_detached")
+    def _on_close(dbapi_connection: Any, *_record: Any) -> None:
+        if dbapi_connection is not None:
+            release(dbapi_connection)
+
     return engine
 
 
 _BEGIN_ON_WRITE = "amparo_begin_on_write"
-# A SAVEPOINT counts: it exists only to undo writes, and would otherwise begin a deferred transaction.
-_WRITING_SQL = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|SAVEPOINT)\b", re.IGNORECASE)
-_DML_IN_CTE = re.compile(r"\b(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+# The first word of a statement, after any comments.
+_FIRST_WORD = re.compile(r"(?:\s+|/\*.*?\*/|--[^\n]*(?:\n|$))*(\w+)", re.DOTALL)
+_DML = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 
 def _writes(statement: str, context: Any) -> bool:
-    """Whether a statement needs the write lock: it writes, opens a savepoint, or is a `SELECT ... FOR
-    UPDATE` (which SQLite's compiler drops; PostgreSQL would take a row lock, SQLite takes its one
-    lock instead)."""
+    """Whether a statement needs the write lock. Only what surely reads runs without it: a SELECT
+    (unless it is `SELECT ... FOR UPDATE`, which SQLite's compiler drops: PostgreSQL would take a
+    row lock, SQLite takes its one lock instead), a WITH without INSERT, UPDATE or DELETE, EXPLAIN,
+    or a PRAGMA that sets nothing. Anything else (writes, savepoints, which exist only to undo
+    writes, DDL) takes it."""
     if context is not None:
         if context.isinsert or context.isupdate or context.isdelete:
             return True
         compiled = context.compiled
         if compiled is not None and getattr(compiled.statement, "_for_update_arg", None) is not None:
             return True
-    if _WRITING_SQL.match(statement):
-        return True
-    return statement.lstrip()[:4].upper() == "WITH" and _DML_IN_CTE.search(statement) is not None
+    match = _FIRST_WORD.match(statement)
+    word = match.group(1).upper() if match else ""
+    if word in ("SELECT", "VALUES", "EXPLAIN"):
+        return False
+    if word == "WITH":
+        return _DML.search(statement) is not None
+    if word == "PRAGMA":
+        return "=" in statement or "(" in statement
+    return True
 
 
 class _WriterQueue:
