@@ -169,6 +169,95 @@ def test_employer_sees_only_the_invitation_and_can_only_answer(world) -> None:
     assert journal[-1] == "employer_answered"
 
 
+def test_two_answers_to_one_invitation_at_once_record_one(world) -> None:
+    """A double click or two tabs: the second answer waits for the first, then is refused; it must
+    neither overwrite the first nor journal a second answer."""
+    import threading
+
+    from amparo.db.engine import lock_on_first_write
+    from amparo.errors import Conflict
+    from amparo.regularization import invitations
+
+    client, headers, engine, _ = world
+    filed = client.post("/api/v1/applications", headers=headers["applicant"], json=application_body()).json()
+    invited = client.post(f"/api/v1/cases/{filed['case_id']}/employer-invitations", headers=headers["applicant"],
+                          json={"employer_name": "Panadería El Sol", "work_description": "Baker", "worked_from": "2024-05-01"})
+    token = invited.json()["token"]
+    requests = lock_on_first_write(engine)  # the sessions the API's writing requests use
+    outcome: dict[str, str] = {}
+
+    def second() -> None:
+        with Session(requests) as session:
+            try:
+                invitations.answer_invitation(session, token, {"confirm": False})
+                session.commit()
+                outcome["second"] = "answered"
+            except Conflict as error:
+                session.rollback()
+                outcome["second"] = error.code
+
+    with Session(requests, expire_on_commit=False) as first:
+        invitations.answer_invitation(first, token, {"confirm": True})
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(1.5)
+        waited = racer.is_alive()
+        first.commit()
+    racer.join(30)
+    assert waited, f"the second answer did not wait for the first ({outcome})"
+    assert outcome == {"second": "already_answered"}
+    assert client.get(f"/api/v1/employer-invitations/{token}").json()["status"] == "confirmed"
+    journal = [a["type"] for a in client.get(f"/api/v1/cases/{filed['case_id']}/actions", headers=headers["applicant"]).json()]
+    assert journal.count("employer_answered") == 1
+
+
+def test_one_file_sent_twice_at_once_is_attached_once_and_the_second_is_told_so(world) -> None:
+    """A double submit of an upload: the second waits for the first, then is refused as a duplicate
+    (409 "duplicate_evidence"), not answered with a 500 by the unique key."""
+    import io
+    import threading
+
+    from amparo.auth import repository as users
+    from amparo.db.engine import lock_on_first_write
+    from amparo.errors import Conflict
+    from amparo.regularization import flows
+
+    client, headers, engine, _ = world
+    filed = client.post("/api/v1/applications", headers=headers["applicant"], json=application_body()).json()
+    username = client.get("/api/v1/me", headers=headers["applicant"]).json()["username"]
+    settings = client.app.state.settings
+    with Session(engine) as session:
+        actor = users.actor_for(users.get_user_by_username(session, username))
+    photo = png_bytes(color="green")
+    requests = lock_on_first_write(engine)
+    outcome: dict[str, str] = {}
+
+    def upload(session: Session) -> None:
+        flows.add_evidence(session, settings, actor, filed["case_id"], io.BytesIO(photo), "image/png", kind="utility_bill",
+                           document_date=dt.date(2025, 3, 1), purpose="test: a double submit", filename="bill.png")
+
+    def second() -> None:
+        with Session(requests) as session:
+            try:
+                upload(session)
+                session.commit()
+                outcome["second"] = "attached"
+            except Conflict as error:
+                session.rollback()
+                outcome["second"] = error.code
+
+    with Session(requests, expire_on_commit=False) as first:
+        upload(first)
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(1.5)
+        first.commit()
+    racer.join(30)
+    assert outcome == {"second": "duplicate_evidence"}
+    listed = client.get(f"/api/v1/cases/{filed['case_id']}/evidence", headers=headers["applicant"]).json()
+    assert [item["kind"] for item in listed] == ["utility_bill"]
+
+
 def test_enforcement_officer_reads_nothing(world) -> None:
     client, headers, _, _ = world
     filed = client.post("/api/v1/applications", headers=headers["applicant"], json=application_body()).json()

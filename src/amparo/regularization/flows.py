@@ -15,6 +15,7 @@ from typing import Any, BinaryIO
 
 from pydantic import BaseModel
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -394,16 +395,20 @@ def add_evidence(
         raise InvalidInput("evidence of kind 'other' needs a description saying what the document is",
                            details=[{"field": "description", "value": description, "expected": "what the document is"}])
     blob = evidence_store(settings).put(data, declared_media_type, filename=filename)
+    duplicate = Conflict(f"this file (sha256 {blob.sha256}) is already attached to case {case.number}",
+                         details=[{"field": "file", "value": blob.sha256, "expected": "a file not yet attached"}], code="duplicate_evidence")
     if repository.evidence_item(session, case.id, blob.sha256) is not None:
-        raise Conflict(f"this file (sha256 {blob.sha256}) is already attached to case {case.number}",
-                       details=[{"field": "file", "value": blob.sha256, "expected": "a file not yet attached"}], code="duplicate_evidence")
+        raise duplicate
     record = EvidenceRecord(
         case_id=case.id, sha256=blob.sha256, kind=kind, document_date=document_date, received_on=received,
         media_type=blob.media_type, size=blob.size, description=description, original_filename=_base_name(filename),
         uploaded_by=actor.user_id, uploaded_at=utcnow(),
     )
-    session.add(record)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(record)
+    except IntegrityError:  # the same file, sent twice at once (a double submit), was attached first by the other
+        raise duplicate from None
     assessment = reassess(session, case, application)
     record_action(
         session, actor, case, "evidence_added",

@@ -60,8 +60,8 @@ def invite_employer(session: Session, settings: Settings, actor: Actor, case_ref
     return row, token
 
 
-def _invitation(session: Session, token: str) -> EmployerInvitation:
-    row = repository.invitation_by_hash(session, _token_hash(token)) if 20 <= len(token) <= 100 else None
+def _invitation(session: Session, token: str, *, lock: bool = False) -> EmployerInvitation:
+    row = repository.invitation_by_hash(session, _token_hash(token), lock=lock) if 20 <= len(token) <= 100 else None
     if row is None:
         raise NotFound("no invitation matches this link; check that the whole link was copied",
                        details=[{"field": "token", "value": "(hidden)", "expected": "the link the applicant sent you"}])
@@ -78,7 +78,9 @@ def view_invitation(session: Session, token: str) -> EmployerInvitation:
 def answer_invitation(session: Session, token: str, data: InvitationAnswer | dict) -> EmployerInvitation:
     """The employer confirms or declines, once; they can change nothing else."""
     data = validate(InvitationAnswer, data, what="answer")
-    row = _invitation(session, token)
+    # Locked before its status is read: two answers at once (a double click, two tabs) would
+    # otherwise both find it unanswered, and the second would overwrite the first.
+    row = _invitation(session, token, lock=True)
     now = utcnow()
     if row.status != "sent":
         raise Conflict(f"this invitation was already answered ({row.status}); an answer cannot be changed", code="already_answered")

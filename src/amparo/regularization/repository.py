@@ -85,8 +85,13 @@ def certificate(session: Session, certificate_id: str) -> Certificate | None:
     return session.get(Certificate, certificate_id)
 
 
-def invitation_by_hash(session: Session, token_hash: str) -> EmployerInvitation | None:
-    return session.scalars(select(EmployerInvitation).where(EmployerInvitation.token_hash == token_hash)).one_or_none()
+def invitation_by_hash(session: Session, token_hash: str, *, lock: bool = False) -> EmployerInvitation | None:
+    """The invitation with this token hash; `lock` holds its row until the transaction ends (an answer
+    reads the status it is about to change)."""
+    query = select(EmployerInvitation).where(EmployerInvitation.token_hash == token_hash)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(query).one_or_none()
 
 
 def count_registrations(session: Session, remote_addr: str, since: dt.datetime) -> int:

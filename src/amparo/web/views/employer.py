@@ -50,7 +50,10 @@ async def answer(request: Request, token: str) -> Response:
             except Conflict as error:
                 db.rollback()
                 status = 409
-                form.add_error("answer", _("This invitation was already answered or has expired.") if error.code in ("already_answered", "invitation_expired") else error.message)
+                # Never the error's own message: another conflict (the case changed at the same moment)
+                # would name the case, and the employer is told nothing about it.
+                form.add_error("answer", _("This invitation was already answered or has expired.") if error.code in ("already_answered", "invitation_expired")
+                               else _("Nothing was saved. Please try again in a moment."))
             else:
                 db.commit()
                 return render(request, "employer/answered.html", {"confirmed": row.status == "confirmed"})
