@@ -132,21 +132,32 @@ def window_text(opens: dt.date, closes: dt.date | None) -> str:
     return f"{opens} to {closes}" if closes else f"from {opens}"
 
 
-def get(session: Session, actor: Actor, draft_id: str, purpose: str) -> ApplicationDraft:
-    """The actor's own draft; NotFound for anyone else's (it is not said whether it exists). Journaled."""
+def get(session: Session, actor: Actor, draft_id: str, purpose: str, *, lock: bool = False) -> ApplicationDraft:
+    """The actor's own draft; NotFound for anyone else's (it is not said whether it exists). Journaled.
+    `lock` as for `owned`."""
     purpose = audit.check_purpose(purpose)
-    draft = owned(session, actor, draft_id)
+    draft = owned(session, actor, draft_id, lock=lock)
     audit.record(session, actor, READ, OBJECT, draft.id, purpose, {"programme": f"{draft.programme_id}@{draft.programme_version}"})
     return draft
 
 
-def owned(session: Session, actor: Actor, draft_id: str) -> ApplicationDraft:
+def owned(session: Session, actor: Actor, draft_id: str, *, lock: bool = False) -> ApplicationDraft:
     """The actor's own draft, checked as `get` checks it but not journaled: only for an act that
     journals itself in the same transaction (`submit`), so that it can take its locks in the order
     every filing does (person, case number, then the audit chain's head) instead of holding the head
-    from a read entry first, which on PostgreSQL could deadlock with a filing running beside it."""
+    from a read entry first, which on PostgreSQL could deadlock with a filing running beside it.
+
+    `lock` holds the draft's row until the transaction ends, read afresh: every act that changes a
+    draft (save a step, discard, submit) takes it first, so two tabs saving at once do not lose one
+    another's answers, and a step saved while the draft is filed is not silently left out.
+    """
     person_id = _own_person(actor)  # default deny: only applicants have drafts
-    draft = session.get(ApplicationDraft, draft_id) if isinstance(draft_id, str) and len(draft_id) <= 32 else None
+    valid = isinstance(draft_id, str) and len(draft_id) <= 32
+    if valid and lock:
+        query = select(ApplicationDraft).where(ApplicationDraft.id == draft_id).with_for_update()
+        draft = session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+    else:
+        draft = session.get(ApplicationDraft, draft_id) if valid else None
     if draft is None or draft.user_id != actor.user_id or draft.person_id != person_id:
         raise NotFound(
             f"no application draft {draft_id!r} of yours; your drafts are listed on your start page",
@@ -179,7 +190,7 @@ def save_step(
     """Keep one step's answers (JSON values, already validated by the step's form) and the step to resume at."""
     _check_step(step)
     _check_step(next_step)
-    draft = get(session, actor, draft_id, purpose)
+    draft = get(session, actor, draft_id, purpose, lock=True)
     draft.answers = {**(draft.answers or {}), step: dict(answers)}
     draft.step = next_step
     draft.updated_at = utcnow()
@@ -190,7 +201,7 @@ def save_step(
 
 def discard(session: Session, actor: Actor, draft_id: str, purpose: str) -> None:
     """Delete the actor's own draft and everything typed in it."""
-    draft = get(session, actor, draft_id, purpose)
+    draft = get(session, actor, draft_id, purpose, lock=True)
     session.execute(delete(ApplicationDraft).where(ApplicationDraft.id == draft.id))
     audit.record(session, actor, DISCARD, OBJECT, draft.id, purpose, {"programme": f"{draft.programme_id}@{draft.programme_version}"})
 
@@ -226,7 +237,7 @@ def submit(session: Session, settings: Settings, actor: Actor, draft_id: str, pu
     from amparo.regularization import flows
 
     purpose = audit.check_purpose(purpose)
-    draft = owned(session, actor, draft_id)  # journaled below, with the case it became
+    draft = owned(session, actor, draft_id, lock=True)  # journaled below, with the case it became
     filed = flows.file_application(session, settings, actor, application_body(draft), purpose)
     session.execute(delete(ApplicationDraft).where(ApplicationDraft.id == draft.id))
     audit.record(session, actor, DISCARD, OBJECT, draft.id, purpose, {"filed_as": filed.case.number})

@@ -325,7 +325,8 @@ async def save_step(request: Request, draft_id: str, step: str) -> Response:
     data, form = await read_form(request, STEP_FORMS[step])
     with database(request) as db:
         actor = signed_in(request, db, Role.APPLICANT)
-        draft = drafts.get(db, actor, draft_id, PURPOSE)
+        # Locked first (before the audit chain's head), as every act that changes a draft takes it.
+        draft = drafts.get(db, actor, draft_id, PURPOSE, lock=True)
         if data is not None and hasattr(data, "evidence_kind") and not _pair(form, data):
             data = None
         if data is None:
@@ -355,7 +356,7 @@ async def _file(request: Request, draft_id: str) -> Response:
         actor = signed_in(request, db, Role.APPLICANT)
         # Checked here, journaled below by whichever branch runs: a filing journals its draft with
         # the case it became, after taking its locks in the order every filing takes them.
-        draft = drafts.owned(db, actor, draft_id)
+        draft = drafts.owned(db, actor, draft_id, lock=True)
         if data is not None and data.action == "save":
             drafts.get(db, actor, draft_id, PURPOSE)
             db.commit()
