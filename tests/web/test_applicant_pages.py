@@ -215,3 +215,43 @@ def test_a_case_without_an_application_still_shows_its_timeline(app: FastAPI, ap
     page = applicant.get(f"/my/cases/{number}")
     assert page.status_code == 200
     assert [s.strip() for s in parse(page.text).xpath("//ol[@class='timeline']/li/p[@class='timeline-what']/text()")] == ["Case opened"]
+
+
+def test_registration_hashes_the_password_once_and_before_its_first_write(app: FastAPI, monkeypatch) -> None:
+    """argon2id costs hundreds of milliseconds: made while the request holds SQLite's write lock, it
+    would stop every other writer meanwhile; and signing the new account in must not hash it again."""
+    from sqlalchemy import event
+
+    from amparo.auth import passwords, repository, service
+
+    writes: list[str] = []
+    calls: list[tuple[str, int]] = []
+    real_hash, real_verify = passwords.hash_password, passwords.verify_password
+
+    def hashing(password: str) -> str:
+        calls.append(("hash", len(writes)))
+        return real_hash(password)
+
+    def verifying(stored: str | None, password: str) -> bool:
+        calls.append(("verify", len(writes)))
+        return real_verify(stored, password)
+
+    def statement(_conn, _cursor, sql: str, *_args) -> None:  # noqa: ANN001
+        if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writes.append(sql)
+
+    monkeypatch.setattr(repository, "hash_password", hashing)
+    monkeypatch.setattr(service, "verify_password", verifying)
+    with client_for(app) as client:
+        page = client.get("/register")
+        event.listen(app.state.engine, "before_cursor_execute", statement)
+        try:
+            response = client.post("/register", follow_redirects=False, data={
+                "username": "once@example.org", "password": "a long enough password", "given_names": "Ana", "family_names": "Choque",
+                "date_of_birth": "1990-01-01", "nationality": "BOL", "jurisdiction": "ARG", "languages": "es", "csrf_token": csrf(page.text)})
+        finally:
+            event.remove(app.state.engine, "before_cursor_execute", statement)
+        assert response.status_code == 303, response.text
+        assert client.get("/my/cases").status_code == 200  # signed in
+    assert calls == [("hash", 0)], calls
+    assert writes, "the registration wrote nothing"

@@ -50,6 +50,23 @@ def parse_role(value: str) -> Role:
         ) from None
 
 
+def hash_new_password(password: str | None) -> str:
+    """The argon2id hash of a new account's password, once it is long enough. It costs hundreds of
+    milliseconds on purpose: a request makes it before its first write, so that on SQLite it does
+    not hold the database's write lock meanwhile (`create_user(password_hash=...)`).
+
+    Raises:
+        InvalidInput: a password shorter than `MIN_PASSWORD_LENGTH`.
+    """
+    if password is None or len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"the password has {0 if password is None else len(password)} characters; at least "
+            f"{MIN_PASSWORD_LENGTH} are required",
+            details=[{"field": "password", "value": "(hidden)", "expected": f">= {MIN_PASSWORD_LENGTH} characters"}],
+        )
+    return hash_password(password)
+
+
 def create_user(
     session: Session,
     username: str,
@@ -109,13 +126,7 @@ def create_user(
             details=[{"field": "person_id", "value": person_id, "expected": "no value"}],
         )
     if password_hash is None:
-        if password is None or len(password) < MIN_PASSWORD_LENGTH:
-            raise InvalidInput(
-                f"the password has {0 if password is None else len(password)} characters; at least "
-                f"{MIN_PASSWORD_LENGTH} are required",
-                details=[{"field": "password", "value": "(hidden)", "expected": f">= {MIN_PASSWORD_LENGTH} characters"}],
-            )
-        password_hash = hash_password(password)
+        password_hash = hash_new_password(password)
     if get_user_by_username(session, name) is not None:
         raise Conflict(
             f"username {name!r} is already taken; choose another",

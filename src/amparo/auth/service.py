@@ -98,6 +98,13 @@ def login(
 
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    return issue_token(session, user, username, remote_addr, kind)
+
+
+def issue_token(session: Session, user: User, username: str, remote_addr: str, kind: str = "api") -> IssuedToken:
+    """Sign `user` in: a new token of `kind`, the attempt recorded and journaled. Only for a password
+    just checked (`login`) or an account just created with it (registration, which signs the person
+    in without hashing the password a second time). Flushes."""
     token_repository.record_login_attempt(session, username, remote_addr, succeeded=True)
     token = new_token()
     expires_at = _now() + TOKEN_LIFETIMES[kind]

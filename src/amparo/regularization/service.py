@@ -308,6 +308,7 @@ def register_applicant(session: Session, settings: Settings, data: RegisterIn, r
         )
         error.retry_after = settings.login_window_seconds  # type: ignore[attr-defined]
         raise error
+    password_hash = users.hash_new_password(data.password)  # before the first write (see there)
     repository.record_registration(session, remote_addr)
     require_jurisdiction(session, data.person.jurisdiction_code)
     person = Person(
@@ -316,7 +317,8 @@ def register_applicant(session: Session, settings: Settings, data: RegisterIn, r
         address=data.person.address, jurisdiction_code=data.person.jurisdiction_code,
     )
     people.add(session, person, data.person.nationalities)
-    user = users.create_user(session, data.username, data.password, Role.APPLICANT, data.person.jurisdiction_code, person_id=person.id)
+    user = users.create_user(session, data.username, data.password, Role.APPLICANT, data.person.jurisdiction_code, person_id=person.id,
+                             password_hash=password_hash)
     audit.record(
         session, users.actor_for(user), "user:register", "user", user.id, "self-registration",
         {"person_id": person.id, "remote_addr": remote_addr},

@@ -122,7 +122,7 @@ async def register(request: Request) -> Response:
     with database(request) as db:
         try:
             body = validate(RegisterIn, {"username": data.username, "password": data.password, "person": person}, what="registration")
-            register_applicant(db, settings, body, remote)
+            user, _person = register_applicant(db, settings, body, remote)
         except TooManyRequests:
             db.rollback()
             form.add_error("username", _("Too many accounts were created from this connection. Wait a few minutes, then try again."))
@@ -131,11 +131,12 @@ async def register(request: Request) -> Response:
             db.rollback()
             _attach(form, error)
             return render(request, "applicant/register.html", {"form": form}, status_code=error.status_code)
-        outcome = auth.login(db, settings, data.username, data.password, remote, kind="web")
+        # Signed in with the password the account was just created with: not hashed a second time
+        # (argon2 costs hundreds of milliseconds, with the write lock held on SQLite).
+        issued = auth.issue_token(db, user, user.username, remote, kind="web")
         db.commit()
     response = RedirectResponse("/my/cases", status_code=303)
-    if isinstance(outcome, auth.IssuedToken):
-        set_session_cookie(response, request, outcome.token)
+    set_session_cookie(response, request, issued.token)
     flash(response, request, _("Your account is ready."), "success")
     return response
 
