@@ -107,14 +107,15 @@ def certificate_keys(db: Db) -> list[dict[str, str]]:
 def file_application(body: ApplicationIn, request: Request, db: Db, actor: CurrentActor, why: Purpose) -> ApplicationOut:
     settings = _settings(request)
     filed = flows.file_application(db, settings, actor, body, why)
-    db.commit()  # before the answer is built: on SQLite the write lock is held until here
     cert = filed.certificate
-    return ApplicationOut(
+    result = ApplicationOut(
         case_id=filed.case.id, case_number=filed.case.number, person_id=filed.case.person_id,
         programme_id=filed.application.programme_id, programme_version=filed.application.programme_version,
         filed_on=filed.application.filed_on, assessment=filed.assessment.to_dict(),
         certificate=CertificateOut(id=cert.id, token=cert.token, verify_url=verification_url(settings.public_base_url, cert.token), status=cert.status, key_id=cert.key_id),
     )
+    db.commit()  # after the answer is built: nothing that can still fail runs after the commit
+    return result
 
 
 @router.post("/cases/{case_id}/evidence", status_code=201, response_model=EvidenceOut, summary="Upload an evidence file (PDF, JPEG or PNG)",
