@@ -681,7 +681,7 @@ def main() -> None:
     b = sub.add_parser("bulk")
     b.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     b.add_argument("--rows", type=int, default=20_000)
-    b.add_argument("--batch", type=int, default=500)
+    b.add_argument("--batch", type=int, default=1000, help="rows per transaction (the import's default, amparo.intake.service.DEFAULT_BATCH)")
     b.add_argument("--repeat", type=int, default=1, help="runs on fresh databases; the result adds their medians")
     b.add_argument("--workers", type=int, default=None, help="processes of the import (1: check and write in one); default one per CPU")
     a = sub.add_parser("api")

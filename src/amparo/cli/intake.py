@@ -16,7 +16,7 @@ def import_(
     file: Path = typer.Argument(..., help="The intake CSV (see `amparo intake format`).", metavar="FILE"),
     programme: str = typer.Option(..., "--programme", help="Id of the published programme the rows apply to.", metavar="ID"),
     report: Path | None = typer.Option(None, "--report", help="Write rejected rows here (CSV, one line per problem); default FILE's name + .rejected.csv beside it.", metavar="OUT.csv"),
-    batch_size: int = typer.Option(500, "--batch-size", help="Rows filed per transaction; each batch makes live filings wait until it commits, so keep it small while the API serves.", metavar="N"),
+    batch_size: int = typer.Option(1000, "--batch-size", help="Rows filed per transaction (amparo.intake.service.DEFAULT_BATCH); each batch makes live filings wait until it commits (about 0.35 s for 1,000 rows on 2 cores), so keep it small while the API serves.", metavar="N"),
     consent_text: str | None = typer.Option(None, "--consent-text", help="Wording of the site's printed consent form, for rows without consent_statement."),
     organisation: str | None = typer.Option(None, "--organisation", help="Name of the assisting organisation that ran the sites."),
     operator: str | None = typer.Option(None, "--operator", help="Username of the assisting staff member (filing assistant of the programme's jurisdiction) running the import, recorded as the filer on every case; without it the audit entries name your login as cli:NAME.", metavar="USERNAME"),

@@ -51,10 +51,11 @@ from amparo.regularization import service as regularization
 
 #: Rows per transaction. Each batch holds the database write lock (SQLite) or the case-number counter
 #: and audit-chain head rows (PostgreSQL) until it commits, so live API filings wait up to one batch:
-#: 500 rows is about 0.2-0.3 s on the 2-core machine since rows are checked in worker processes.
-#: 1,000 rows cut the writer's CPU by about 10% and its commits (one fsync each) by a third
-#: (docs/benchmarks.md), at twice the wait; smaller batches cost more (about 15% from 500 down to 100).
-DEFAULT_BATCH = 500
+#: 1,000 rows is about 0.35-0.4 s on the 2-core machine since rows are checked in worker processes
+#: (500 rows took 0.5-1 s before). From 500 to 1,000 rows the writer's CPU fell from 0.29-0.30 to
+#: 0.27 ms a row and its commit time (an fsync each) by a third (SQLite, 50,000 rows); smaller
+#: batches cost more (about 15% from 500 down to 100).
+DEFAULT_BATCH = 1000
 MAX_BATCH = 20_000
 MAX_WORKERS = 64
 
