@@ -133,6 +133,40 @@ def test_failed_logins_are_journaled_then_rate_limited(api) -> None:
     assert attempts.count(False) >= limit + 1
 
 
+def test_wrong_passwords_sent_all_at_once_get_no_more_guesses_than_the_limit(api) -> None:
+    """An attacker sending many guesses at the same moment: each attempt is recorded before the
+    password is checked and counts those recorded before it, so at most the limit are checked."""
+    import threading
+
+    from amparo.auth import service
+    from amparo.errors import TooManyRequests, Unauthenticated
+
+    client, engine = api
+    seeded = _seed(engine)
+    settings = client.app.state.settings
+    limit = settings.login_max_failures
+    senders = limit + 5
+    start = threading.Barrier(senders)
+    outcomes: list[str] = []
+
+    def guess(index: int) -> None:
+        start.wait()
+        with client.app.state.sessionmaker() as db:  # a sign-in request's own session
+            outcome = service.login(db, settings, seeded["worker"], f"wrong guess {index}", "198.51.100.7", fresh_session=True)
+            db.commit()
+        assert isinstance(outcome, service.LoginRefused)
+        outcomes.append("checked" if isinstance(outcome.error, Unauthenticated) else
+                        "throttled" if isinstance(outcome.error, TooManyRequests) else repr(outcome.error))
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert set(outcomes) <= {"checked", "throttled"} and len(outcomes) == senders, outcomes
+    assert outcomes.count("checked") <= limit, outcomes
+
+
 def test_unknown_user_gets_the_same_answer_as_a_wrong_password(api) -> None:
     client, engine = api
     seeded = _seed(engine)

@@ -57,4 +57,5 @@ class LoginAttempt(Base):
     username: Mapped[str] = mapped_column(String(254))
     remote_addr: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    succeeded: Mapped[bool] = mapped_column(Boolean)
+    #: None while the password is being checked (`amparo.auth.service.login`).
+    succeeded: Mapped[bool | None] = mapped_column(Boolean, nullable=True)

@@ -64,10 +64,20 @@ def login(
     """
     username = username.strip()
     since = _now() - dt.timedelta(seconds=settings.login_window_seconds)
-    user_failures = token_repository.count_failed_logins(session, since, username=username)
+    # The attempt is recorded (in progress) before anything is checked, and only then are the
+    # username's failures counted, attempts still in progress included, this one too: of several
+    # attempts at one account sent at the same moment each counts those recorded before it, so no
+    # more than the limit reach the password check. Counting first and recording after the (slow)
+    # check let every attempt sent at once through. An attempt left in progress (a process stopped
+    # mid-check) counts as failed for its username. The address's limit, meant for a shared office
+    # or NAT, counts finished failures only, so many people signing in at once are not refused.
+    attempt = token_repository.record_login_attempt(session, username, remote_addr, succeeded=None)
+    if fresh_session:
+        session.commit()  # visible to the attempts running beside this one, before they count
+    user_failures = token_repository.count_failed_logins(session, since, username=username, in_progress=True)
     address_failures = token_repository.count_failed_logins(session, since, remote_addr=remote_addr)
-    if user_failures >= settings.login_max_failures or address_failures >= settings.login_max_failures * ADDRESS_FACTOR:
-        token_repository.record_login_attempt(session, username, remote_addr, succeeded=False)
+    if user_failures > settings.login_max_failures or address_failures >= settings.login_max_failures * ADDRESS_FACTOR:
+        token_repository.finish_login_attempt(session, attempt, succeeded=False)
         audit.record(
             session, None, "login:throttled", "user", None, "authentication",
             {"remote_addr": remote_addr}, username=username[:200],
@@ -89,23 +99,27 @@ def login(
     ok = verify_password(stored_hash, password)
     user = session.get(User, user_id) if user_id is not None else None
     if not ok or user is None or not user.active:
-        token_repository.record_login_attempt(session, username, remote_addr, succeeded=False)
+        token_repository.finish_login_attempt(session, attempt, succeeded=False)
         audit.record(
             session, None, "login:failed", "user", user.id if user else None, "authentication",
             {"remote_addr": remote_addr}, username=username[:200],
         )
         return LoginRefused(Unauthenticated("The username or password is not right. Check both and try again."))
 
+    token_repository.finish_login_attempt(session, attempt, succeeded=True)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    return issue_token(session, user, username, remote_addr, kind)
+    return issue_token(session, user, username, remote_addr, kind, attempt_recorded=True)
 
 
-def issue_token(session: Session, user: User, username: str, remote_addr: str, kind: str = "api") -> IssuedToken:
-    """Sign `user` in: a new token of `kind`, the attempt recorded and journaled. Only for a password
-    just checked (`login`) or an account just created with it (registration, which signs the person
-    in without hashing the password a second time). Flushes."""
-    token_repository.record_login_attempt(session, username, remote_addr, succeeded=True)
+def issue_token(
+    session: Session, user: User, username: str, remote_addr: str, kind: str = "api", *, attempt_recorded: bool = False
+) -> IssuedToken:
+    """Sign `user` in: a new token of `kind`, the attempt recorded (unless `login` already did) and
+    journaled. Only for a password just checked (`login`) or an account just created with it
+    (registration, which signs the person in without hashing the password a second time). Flushes."""
+    if not attempt_recorded:
+        token_repository.record_login_attempt(session, username, remote_addr, succeeded=True)
     token = new_token()
     expires_at = _now() + TOKEN_LIFETIMES[kind]
     session.add(AuthToken(token_hash=token_hash(token), user_id=user.id, kind=kind, expires_at=expires_at))

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from amparo.auth.models import AuthToken, LoginAttempt, User
 
 
 def count_failed_logins(
-    session: Session, since: dt.datetime, *, username: str | None = None, remote_addr: str | None = None
+    session: Session, since: dt.datetime, *, username: str | None = None, remote_addr: str | None = None,
+    in_progress: bool = False,
 ) -> int:
-    query = select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False)
-    )
+    """Failed attempts since `since` by this username or from this address; with `in_progress`, the
+    attempts whose password is still being checked count as failed too."""
+    failed = LoginAttempt.succeeded.is_not(True) if in_progress else LoginAttempt.succeeded.is_(False)
+    query = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.at >= since, failed)
     if username is not None:
         query = query.where(LoginAttempt.username == username)
     if remote_addr is not None:
@@ -23,8 +25,17 @@ def count_failed_logins(
     return session.scalar(query) or 0
 
 
-def record_login_attempt(session: Session, username: str, remote_addr: str, *, succeeded: bool) -> None:
-    session.add(LoginAttempt(username=username[:200], remote_addr=remote_addr[:64], succeeded=succeeded))
+def record_login_attempt(session: Session, username: str, remote_addr: str, *, succeeded: bool | None) -> int:
+    """Record a sign-in attempt (None: its password is still being checked); returns its id. Flushes."""
+    attempt = LoginAttempt(username=username[:200], remote_addr=remote_addr[:64], succeeded=succeeded)
+    session.add(attempt)
+    session.flush()
+    return attempt.id
+
+
+def finish_login_attempt(session: Session, attempt_id: int, *, succeeded: bool) -> None:
+    """The attempt recorded before its password was checked: it succeeded, or it failed."""
+    session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(succeeded=succeeded))
 
 
 def get_live_token(session: Session, token_hash: str, now: dt.datetime) -> tuple[AuthToken, User] | None:
