@@ -19,7 +19,7 @@ filed on the person's behalf (bulk intake always files for others), and for the 
   per-row path's entry ("application:file"), in row order, through `audit.service.record_many` (one
   lock of the chain's head per batch).
 
-The rows written equal the per-row path's, ids and times aside (tests/regularization/test_batch.py
+The rows written equal the per-row path's, ids and times aside (tests/intake/test_batch.py
 files one input both ways and compares them). Flushes, never commits: the caller's transaction is
 the batch.
 """
