@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from pydantic import BaseModel
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -328,6 +328,14 @@ def check_window(programme: Programme, on: dt.date) -> None:
         )
 
 
+def pending_application_query(person_id: int, programme_id: str) -> Select[tuple[str]]:
+    """The numbers of the person's pending cases under the programme. Read from the person's cases,
+    with each one's application found by its key: a join let SQLite start from every application of
+    the programme (10 ms at 30,000 filings, with the write lock held; a programme has millions)."""
+    of_programme = select(Application.case_id).where(Application.case_id == Case.id, Application.programme_id == programme_id)
+    return select(Case.number).where(Case.person_id == person_id, Case.status.in_(sorted(_OPEN)), of_programme.exists())
+
+
 def _refuse_duplicate(session: Session, person_id: int, programme_id: str) -> None:
     """Conflict when the person has an application pending under the programme.
 
@@ -341,12 +349,7 @@ def _refuse_duplicate(session: Session, person_id: int, programme_id: str) -> No
     # FOR NO KEY UPDATE: serialises two filings of the person but, unlike FOR UPDATE, does not wait
     # for (or block) inserts that merely reference the person, such as a draft being started.
     session.execute(select(Person.id).where(Person.id == person_id).with_for_update(key_share=True))
-    query = (
-        select(Case.number)
-        .join(Application, Application.case_id == Case.id)
-        .where(Case.person_id == person_id, Application.programme_id == programme_id, Case.status.in_(list(_OPEN)))
-    )
-    number = session.scalars(query).first()
+    number = session.scalars(pending_application_query(person_id, programme_id)).first()
     if number is not None:
         raise Conflict(
             f"you already have application {number} pending under {programme_id}; add evidence to it instead of filing again",
