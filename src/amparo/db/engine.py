@@ -291,6 +291,11 @@ def lock_on_first_write(engine: Engine) -> Engine:
     latest commit, like PostgreSQL's READ COMMITTED, so the same guards hold on both: a row lock
     (`with_for_update`) before a read that a write depends on, or a compare-and-set write. On
     PostgreSQL it is the same engine.
+
+    A result read before the first write must be consumed (`.all()`, `.first()`, `.one()`, a loop
+    to its end) before that write: a statement left open keeps its snapshot, and if another writer
+    commits meanwhile SQLite refuses the BEGIN IMMEDIATE at once ("database is locked") instead of
+    queueing it.
     """
     if engine.dialect.name != "sqlite":
         return engine
