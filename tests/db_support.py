@@ -14,8 +14,9 @@
 from __future__ import annotations
 
 import os
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,43 @@ def fresh_engine(fresh_database_url: str) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+def race(
+    open_session: Callable[[], Session], first: Callable[[Session], object], second: Callable[[Session], object],
+    *, wait_s: float = 1.5,
+) -> tuple[bool, str]:
+    """Two requests at the same moment: `first` runs in a transaction, and while that is still open
+    `second` runs in a thread with a session of its own; then the first commits.
+
+    Returns whether the second was still waiting after `wait_s`, and how it ended: "done" (it
+    committed), the code of the `Conflict` it raised, or "did not finish" (within 30 s). Any other
+    error of the second is raised here.
+    """
+    from amparo.errors import Conflict
+
+    ended: dict[str, object] = {}
+
+    def run_second() -> None:
+        with open_session() as session:
+            try:
+                second(session)
+                session.commit()
+                ended["outcome"] = "done"
+            except Conflict as error:
+                session.rollback()
+                ended["outcome"] = error.code
+            except BaseException as error:  # noqa: BLE001 - raised again in the test's thread
+                ended["error"] = error
+
+    with open_session() as held:
+        first(held)
+        racer = threading.Thread(target=run_second, daemon=True)
+        racer.start()
+        racer.join(wait_s)
+        waited = racer.is_alive()
+        held.commit()
+    racer.join(30)
+    if "error" in ended:
+        raise ended["error"]  # type: ignore[misc]
+    return waited, str(ended.get("outcome", "did not finish"))

@@ -18,7 +18,7 @@ from amparo.safeguards import evaluate
 from amparo.db.engine import make_engine
 from amparo.db.migrations import upgrade
 from builders import make_user
-from db_support import create_database, drop_database
+from db_support import create_database, drop_database, race
 from reg_support import ARG_CLOSED, ARG_PROGRAMME, application_body, counts, make_client, person_body, png_bytes, sign_in, stored_files
 
 NAMES = ("Wendy Mirian", "Quispe Mamani")
@@ -172,10 +172,7 @@ def test_employer_sees_only_the_invitation_and_can_only_answer(world) -> None:
 def test_two_answers_to_one_invitation_at_once_record_one(world) -> None:
     """A double click or two tabs: the second answer waits for the first, then is refused; it must
     neither overwrite the first nor journal a second answer."""
-    import threading
-
     from amparo.db.engine import lock_on_first_write
-    from amparo.errors import Conflict
     from amparo.regularization import invitations
 
     client, headers, engine, _ = world
@@ -184,28 +181,13 @@ def test_two_answers_to_one_invitation_at_once_record_one(world) -> None:
                           json={"employer_name": "Panadería El Sol", "work_description": "Baker", "worked_from": "2024-05-01"})
     token = invited.json()["token"]
     requests = lock_on_first_write(engine)  # the sessions the API's writing requests use
-    outcome: dict[str, str] = {}
-
-    def second() -> None:
-        with Session(requests) as session:
-            try:
-                invitations.answer_invitation(session, token, {"confirm": False})
-                session.commit()
-                outcome["second"] = "answered"
-            except Conflict as error:
-                session.rollback()
-                outcome["second"] = error.code
-
-    with Session(requests, expire_on_commit=False) as first:
-        invitations.answer_invitation(first, token, {"confirm": True})
-        racer = threading.Thread(target=second)
-        racer.start()
-        racer.join(1.5)
-        waited = racer.is_alive()
-        first.commit()
-    racer.join(30)
-    assert waited, f"the second answer did not wait for the first ({outcome})"
-    assert outcome == {"second": "already_answered"}
+    waited, second = race(
+        lambda: Session(requests, expire_on_commit=False),
+        lambda session: invitations.answer_invitation(session, token, {"confirm": True}),
+        lambda session: invitations.answer_invitation(session, token, {"confirm": False}),
+    )
+    assert waited, f"the second answer did not wait for the first ({second})"
+    assert second == "already_answered"
     assert client.get(f"/api/v1/employer-invitations/{token}").json()["status"] == "confirmed"
     journal = [a["type"] for a in client.get(f"/api/v1/cases/{filed['case_id']}/actions", headers=headers["applicant"]).json()]
     assert journal.count("employer_answered") == 1
@@ -215,11 +197,9 @@ def test_one_file_sent_twice_at_once_is_attached_once_and_the_second_is_told_so(
     """A double submit of an upload: the second waits for the first, then is refused as a duplicate
     (409 "duplicate_evidence"), not answered with a 500 by the unique key."""
     import io
-    import threading
 
     from amparo.auth import repository as users
     from amparo.db.engine import lock_on_first_write
-    from amparo.errors import Conflict
     from amparo.regularization import flows
 
     client, headers, engine, _ = world
@@ -230,30 +210,13 @@ def test_one_file_sent_twice_at_once_is_attached_once_and_the_second_is_told_so(
         actor = users.actor_for(users.get_user_by_username(session, username))
     photo = png_bytes(color="green")
     requests = lock_on_first_write(engine)
-    outcome: dict[str, str] = {}
 
     def upload(session: Session) -> None:
         flows.add_evidence(session, settings, actor, filed["case_id"], io.BytesIO(photo), "image/png", kind="utility_bill",
                            document_date=dt.date(2025, 3, 1), purpose="test: a double submit", filename="bill.png")
 
-    def second() -> None:
-        with Session(requests) as session:
-            try:
-                upload(session)
-                session.commit()
-                outcome["second"] = "attached"
-            except Conflict as error:
-                session.rollback()
-                outcome["second"] = error.code
-
-    with Session(requests, expire_on_commit=False) as first:
-        upload(first)
-        racer = threading.Thread(target=second)
-        racer.start()
-        racer.join(1.5)
-        first.commit()
-    racer.join(30)
-    assert outcome == {"second": "duplicate_evidence"}
+    _waited, second = race(lambda: Session(requests, expire_on_commit=False), upload, upload)
+    assert second == "duplicate_evidence"
     listed = client.get(f"/api/v1/cases/{filed['case_id']}/evidence", headers=headers["applicant"]).json()
     assert [item["kind"] for item in listed] == ["utility_bill"]
 
@@ -348,13 +311,9 @@ def test_two_filings_by_one_person_at_once_make_one_case(world) -> None:
     """The second waits for the first to commit, then is refused as a duplicate (on PostgreSQL the two
     transactions would otherwise both find nothing pending; on SQLite the requests' sessions read
     before they take the write lock, so the same guard must hold there)."""
-    import threading
-
-    from amparo.db.engine import lock_on_first_write
-
     from amparo.auth import repository as users
     from amparo.cases.models import Case
-    from amparo.errors import Conflict
+    from amparo.db.engine import lock_on_first_write
     from amparo.regularization import flows
     from sqlalchemy import func, select
 
@@ -363,29 +322,13 @@ def test_two_filings_by_one_person_at_once_make_one_case(world) -> None:
     settings = client.app.state.settings
     with Session(engine) as session:
         actor = users.actor_for(users.get_user_by_username(session, username))
-    outcome: dict[str, str] = {}
-
     requests = lock_on_first_write(engine)  # the sessions the API's writing requests use
-
-    def second() -> None:
-        with Session(requests) as session:
-            try:
-                flows.file_application(session, settings, actor, application_body(), "test: the second of two filings at once")
-                session.commit()
-                outcome["second"] = "filed"
-            except Conflict as error:
-                session.rollback()
-                outcome["second"] = error.code
-
-    with Session(requests, expire_on_commit=False) as first:
-        flows.file_application(first, settings, actor, application_body(), "test: the first of two filings at once")
-        racer = threading.Thread(target=second)
-        racer.start()
-        racer.join(1.5)
-        waited = racer.is_alive()
-        first.commit()
-    racer.join(30)
-    assert waited, f"the second filing did not wait for the first ({outcome})"
-    assert outcome == {"second": "already_filed"}
+    waited, second = race(
+        lambda: Session(requests, expire_on_commit=False),
+        lambda session: flows.file_application(session, settings, actor, application_body(), "test: the first of two filings at once"),
+        lambda session: flows.file_application(session, settings, actor, application_body(), "test: the second of two filings at once"),
+    )
+    assert waited, f"the second filing did not wait for the first ({second})"
+    assert second == "already_filed"
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Case).where(Case.person_id == actor.person_id)) == 1

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from tests.db_support import create_database, drop_database
+from tests.db_support import create_database, drop_database, race
 from tests.web.conftest import parse
 from tests.web.web_support import PROGRAMME, client_for, csrf, make_app, png_bytes, register, sign_in
 
@@ -375,38 +375,22 @@ def test_the_draft_service_refuses_every_role_but_the_applicants_own(app: FastAP
 def test_two_steps_saved_at_once_keep_both_answers(app: FastAPI, applicant) -> None:
     """Two tabs: the second save waits for the first and adds its step to the answers the first
     saved, instead of writing back the answers it read before the first committed."""
-    import threading
-
     from sqlalchemy.orm import Session
 
     from amparo.auth import repository as users
     from amparo.regularization import drafts
 
     draft_id = _start(applicant).rsplit("/", 1)[-1]
-    requests = app.state.sessionmaker  # the writing requests' sessions
     with Session(app.state.engine) as db:
         actor = users.actor_for(users.get_user_by_username(db, applicant.username))
     about = {"identity_kind": "passport", "declares_no_record": True}
     residence = {"arrived_on": "2024-03-10"}
-    failed: list[BaseException] = []
-
-    def second() -> None:
-        try:
-            with requests() as db:
-                drafts.save_step(db, actor, draft_id, "residence", residence, "work", "test: the second tab")
-                db.commit()
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-            failed.append(error)
-
-    with requests() as first:
-        drafts.save_step(first, actor, draft_id, "about", about, "residence", "test: the first tab")
-        racer = threading.Thread(target=second)
-        racer.start()
-        racer.join(1.5)
-        waited = racer.is_alive()
-        first.commit()
-    racer.join(30)
-    assert not failed, failed
+    waited, second = race(
+        app.state.sessionmaker,  # the writing requests' sessions
+        lambda db: drafts.save_step(db, actor, draft_id, "about", about, "residence", "test: the first tab"),
+        lambda db: drafts.save_step(db, actor, draft_id, "residence", residence, "work", "test: the second tab"),
+    )
+    assert second == "done"
     assert waited, "the second save did not wait for the first"
     with Session(app.state.engine) as db:
         saved = db.get(drafts.ApplicationDraft, draft_id).answers

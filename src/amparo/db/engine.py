@@ -159,28 +159,18 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     dialect.do_commit = do_commit  # type: ignore[method-assign]
     dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
+    # A connection must not keep the lock once it leaves its user: returned without commit or rollback
+    # (after an error), or thrown away while it holds it (an exit exception such as Ctrl-C during a
+    # statement, a driver error taken for a disconnect), when it is checked in without its driver
+    # connection and gives the lock back as it is invalidated or closed. Else every later writer waits.
     @event.listens_for(engine.pool, "checkin")
-    def _on_checkin(dbapi_connection: Any, record: Any) -> None:
-        # A connection returned without commit or rollback (e.g. after an error) must not keep the lock.
-        if record is not None:
-            record.info.pop(_BEGIN_ON_WRITE, None)
-        if dbapi_connection is not None:
-            release(dbapi_connection)
-
-    # A connection thrown away while it holds the lock (an exit exception such as Ctrl-C during a
-    # statement, a driver error taken for a disconnect) is checked in without its driver connection:
-    # it gives the lock back here, as it is invalidated or closed, or every later writer would wait.
     @event.listens_for(engine.pool, "invalidate")
     @event.listens_for(engine.pool, "soft_invalidate")
-    def _on_invalidate(dbapi_connection: Any, record: Any, _exception: Any) -> None:
-        if record is not None:
-            record.info.pop(_BEGIN_ON_WRITE, None)
-        if dbapi_connection is not None:
-            release(dbapi_connection)
-
     @event.listens_for(engine.pool, "close")
     @event.listens_for(engine.pool, "close_detached")
-    def _on_close(dbapi_connection: Any, *_record: Any) -> None:
+    def _let_go(dbapi_connection: Any, record: Any = None, *_exception: Any) -> None:
+        if record is not None:
+            record.info.pop(_BEGIN_ON_WRITE, None)
         if dbapi_connection is not None:
             release(dbapi_connection)
 
