@@ -40,7 +40,6 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from amparo import certificates
 from amparo.certificates.schemas import complete_for_case
 from amparo.certificates.tokens import sign_claims
 from amparo.audit import service as audit
@@ -262,12 +261,8 @@ def check_row(
     )
     evidence = [Evidence(kind=e.kind, dated=e.dated, description=e.description) for e in data.evidence]
     assessment = assess(programme, applicant, evidence, on)
-    # Validated now with a provisional id, number and time; `_certificates` puts in the real ones.
-    claims = certificates.CertificateClaims(
-        certificate_id=_PROVISIONAL, case_number=_PROVISIONAL, programme_id=programme.id, programme_title=programme.title[:200],
-        jurisdiction=programme.jurisdiction, given_names=details.given_names, family_names=details.family_names,
-        date_of_birth=details.date_of_birth, filed_on=on, issued_at=dt.datetime.now(dt.UTC), status="pending",
-    )
+    # Validated now; `_certificates` puts in the real id, number and time.
+    claims = service.pending_certificate(details, programme, programme.jurisdiction, on)
     return CheckedRow(
         intake_key=row.intake_key, filed_on=on, programme_id=programme.id, programme_version=programme.version, overall=assessment.overall,
         person={"given_names": details.given_names, "family_names": details.family_names, "date_of_birth": details.date_of_birth,
@@ -279,12 +274,8 @@ def check_row(
                    "declared_evidence": _json_text([e.model_dump(mode="json") for e in data.evidence]),
                    "assessment": _json_text(assessment.to_dict())},
         consent={"organisation": consent.organisation, "method": consent.method, "statement": consent.statement, "given_on": consent.given_on},
-        claims=claims.pending_case(),
+        claims=claims,
     )
-
-
-#: The certificate id and case number `check_row` validates the claims with, before the case has either.
-_PROVISIONAL = "provisional"
 
 
 def _json_text(value: Any) -> str:

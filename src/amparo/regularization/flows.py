@@ -223,12 +223,16 @@ def file_application(
     # is taken there (`_refuse_duplicate`'s row lock, or the new person), and held to the commit.
     signing = service.signing_key(session, settings, jurisdiction)
     evidence = [Evidence(kind=e.kind, dated=e.dated, description=e.description) for e in data.evidence]
-    holder = person or Person(
-        given_names=data.on_behalf_of.person.given_names, family_names=data.on_behalf_of.person.family_names,  # type: ignore[union-attr]
-        date_of_birth=data.on_behalf_of.person.date_of_birth,  # type: ignore[union-attr]
-    )
-    assessment = _assessment(programme, holder, nationalities, data, evidence, on)
-    claims = service.pending_certificate(holder, programme, jurisdiction, on)
+    new_person = person is None
+    if person is None:  # on behalf of someone: their record as in their documents, stored below
+        details = data.on_behalf_of.person  # type: ignore[union-attr]
+        person = Person(
+            given_names=details.given_names, family_names=details.family_names, date_of_birth=details.date_of_birth,
+            sex=details.sex.value, languages=list(details.languages), email=details.email, phone=details.phone,
+            address=details.address, jurisdiction_code=details.jurisdiction_code,
+        )
+    assessment = _assessment(programme, person, nationalities, data, evidence, on)
+    claims = service.pending_certificate(person, programme, jurisdiction, on)
     filed = reg.ApplicationFiled(
         programme_id=programme.id, programme_version=programme.version, filed_on=on, on_behalf=data.on_behalf_of is not None,
         overall=assessment.overall, decide_by=on + dt.timedelta(days=programme.decision_deadline_days),
@@ -237,16 +241,10 @@ def file_application(
         "applicant": data.model_dump(mode="json", exclude={"on_behalf_of", "evidence"}),
         "declared_evidence": [e.model_dump(mode="json") for e in data.evidence], "assessment": assessment.to_dict(),
     }
-    if person is not None:
-        _refuse_duplicate(session, person.id, programme.id)
+    if new_person:
+        people.add(session, person, nationalities)
     else:
-        details = data.on_behalf_of.person  # type: ignore[union-attr]
-        person = Person(
-            given_names=details.given_names, family_names=details.family_names, date_of_birth=details.date_of_birth,
-            sex=details.sex.value, languages=list(details.languages), email=details.email, phone=details.phone,
-            address=details.address, jurisdiction_code=details.jurisdiction_code,
-        )
-        people.add(session, person, details.nationalities)
+        _refuse_duplicate(session, person.id, programme.id)
 
     # Everything is checked: from here on, only writes.
     case = _open_filed_case(session, actor, person.id, jurisdiction, filed)

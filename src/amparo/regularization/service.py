@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import threading
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -228,10 +228,19 @@ def public_keys(session: Session) -> list[dict[str, str]]:
     ]
 
 
-def pending_certificate(person: Person, programme: Programme, jurisdiction: str, filed_on: dt.date, status: str = "pending") -> dict[str, Any]:
+class Holder(Protocol):
+    """Whom a certificate names: a stored `Person`, or a person's details not yet stored (bulk intake)."""
+
+    given_names: str
+    family_names: str
+    date_of_birth: dt.date
+
+
+def pending_certificate(person: Holder, programme: Programme, jurisdiction: str, filed_on: dt.date, status: str = "pending") -> dict[str, Any]:
     """What a certificate for this person's application will state, validated, as signed but for the
     certificate id, case number and time of issue, which `issue_certificate` adds once the case exists.
-    A filing makes it before it writes anything (on SQLite, before it takes the write lock)."""
+    A filing makes it before it writes anything (on SQLite, before it takes the write lock); bulk
+    intake in the process that checks the row."""
     return certificates.CertificateClaims(
         certificate_id=_PROVISIONAL, case_number=_PROVISIONAL, programme_id=programme.id,
         programme_title=programme.title[:200], jurisdiction=jurisdiction, given_names=person.given_names,
