@@ -22,11 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Depends
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 
 from amparo.web.csrf import CSRF_FIELD
@@ -178,6 +179,13 @@ def validate_form(model: type[Model], data: Mapping[str, Any]) -> tuple[Model | 
         return None, state
 
 
-async def read_form(request: Request, model: type[Model]) -> tuple[Model | None, FormState]:
-    """Read the POSTed form of `request` and validate it against `model` (see `validate_form`)."""
-    return validate_form(model, await request.form())
+async def _posted_form(request: Request) -> FormData:
+    """The request's form fields and files, read on the event loop (the CSRF check has usually read
+    them already; Starlette keeps them on the request)."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(_posted_form)]
+"""A POST view's form, as a parameter. Views that take it are plain `def`s, which FastAPI runs in
+its thread pool: their database work, password hashing and rule checks never hold up the event
+loop, where every other request of the worker is waiting. Validate it with `validate_form`."""

@@ -17,7 +17,7 @@ from pydantic import Field
 from amparo.errors import TooManyRequests
 from amparo.web.cookies import clear_session_cookie, session_token, set_session_cookie
 from amparo.web.flash import flash
-from amparo.web.forms import WebForm, blank_form, read_form
+from amparo.web.forms import WebForm, blank_form, PostedForm, validate_form
 from amparo.web.i18n import N_, _
 from amparo.web.routing import web_router
 from amparo.web.templating import render
@@ -81,10 +81,10 @@ def sign_in_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/sign-in", name="sign_in_submit")
-async def sign_in(request: Request) -> Response:
+def sign_in(request: Request, posted: PostedForm) -> Response:
     """Check the form, ask the auth service for a session token, set the cookie and redirect."""
-    data, form = await read_form(request, SignInForm)
-    target = (await request.form()).get("next")
+    data, form = validate_form(SignInForm, posted)
+    target = posted.get("next")
     next_path = safe_next(target if isinstance(target, str) else None)
     context = {"form": form, "next": next_path}
     if data is None:

@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile
 from amparo.auth.policy import Role
 from amparo.errors import Conflict, Forbidden, InvalidInput
 from amparo.web.flash import flash
-from amparo.web.forms import WebForm, blank_form, read_form
+from amparo.web.forms import WebForm, blank_form, PostedForm, validate_form
 from amparo.web.i18n import N_, _
 from amparo.web.routing import web_router
 from amparo.web.templating import render
@@ -61,16 +61,16 @@ def programmes_page(request: Request) -> Response:
 
 
 @router.post("/admin/programmes", name="admin_programmes_submit")
-async def upload(request: Request) -> Response:
+def upload(request: Request, posted: PostedForm) -> Response:
     """Check the document (and publish it when asked and it passes)."""
     from amparo.regularization import service
 
-    data, form = await read_form(request, ProgrammeForm)
-    upload_file = (await request.form()).get("file")
+    data, form = validate_form(ProgrammeForm, posted)
+    upload_file = posted.get("file")
     text = data.document if data is not None else None
     filename = "programme.yaml"
     if isinstance(upload_file, UploadFile) and upload_file.filename:
-        raw = await upload_file.read(MAX_DOCUMENT + 1)
+        raw = upload_file.file.read(MAX_DOCUMENT + 1)
         filename = upload_file.filename[-100:]
         try:
             text = raw.decode("utf-8") if len(raw) <= MAX_DOCUMENT else None

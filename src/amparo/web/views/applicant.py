@@ -21,7 +21,7 @@ from amparo.errors import AmparoError, Conflict, InvalidInput, TooManyRequests
 from amparo.validation import validate
 from amparo.web.cookies import set_session_cookie
 from amparo.web.flash import flash
-from amparo.web.forms import WebForm, blank_form, form_error, read_form
+from amparo.web.forms import WebForm, blank_form, form_error, PostedForm, validate_form
 from amparo.web.i18n import N_, _
 from amparo.web.routing import web_router
 from amparo.web.templating import render
@@ -102,9 +102,9 @@ def register_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/register", name="register_submit")
-async def register(request: Request) -> Response:
+def register(request: Request, posted: PostedForm) -> Response:
     """Create the account and person record, sign the person in and go to "my cases"."""
-    data, form = await read_form(request, RegisterForm)
+    data, form = validate_form(RegisterForm, posted)
     if data is None:
         return render(request, "applicant/register.html", {"form": form}, status_code=422)
     from amparo.auth import service as auth
@@ -215,9 +215,9 @@ def _case_context(db: Any, actor: Any, number: str, **forms: Any) -> dict[str, A
 
 
 @router.post("/my/cases/{number}/information", name="my_case_information")
-async def provide_information(request: Request, number: str) -> Response:
+def provide_information(request: Request, number: str, posted: PostedForm) -> Response:
     """Answer the open request for information (a `provide_information` action in the journal)."""
-    data, form = await read_form(request, InformationForm)
+    data, form = validate_form(InformationForm, posted)
     with database(request) as db:
         actor = signed_in(request, db, Role.APPLICANT)
         if data is not None:
@@ -239,9 +239,9 @@ async def provide_information(request: Request, number: str) -> Response:
 
 
 @router.post("/my/cases/{number}/appeal", name="my_case_appeal")
-async def appeal(request: Request, number: str) -> Response:
+def appeal(request: Request, number: str, posted: PostedForm) -> Response:
     """File an appeal against a refusal (the regularization flow checks the appeal period)."""
-    data, form = await read_form(request, AppealForm)
+    data, form = validate_form(AppealForm, posted)
     with database(request) as db:
         actor = signed_in(request, db, Role.APPLICANT)
         status = 422

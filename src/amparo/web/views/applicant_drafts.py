@@ -21,7 +21,7 @@ from pydantic import Field, field_validator
 from amparo.auth.policy import Role
 from amparo.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from amparo.web.flash import flash
-from amparo.web.forms import FormState, WebForm, blank_form, form_error, read_form
+from amparo.web.forms import FormState, WebForm, blank_form, form_error, PostedForm, validate_form
 from amparo.web.i18n import N_, _
 from amparo.web.routing import web_router
 from amparo.web.templating import render
@@ -232,11 +232,11 @@ def new_draft_page(request: Request) -> Response:
 
 
 @router.post("/my/drafts", name="draft_start")
-async def start_draft(request: Request) -> Response:
+def start_draft(request: Request, posted: PostedForm) -> Response:
     """Start a draft for the programme (or resume the open one) and go to the step it is at."""
     from amparo.regularization import drafts
 
-    data, form = await read_form(request, StartForm)
+    data, form = validate_form(StartForm, posted)
     with database(request) as db:
         actor = signed_in(request, db, Role.APPLICANT)
         options = _programme_options(db, actor.jurisdiction)
@@ -299,7 +299,7 @@ def step_page(request: Request, draft_id: str, step: str) -> Response:
 
 
 @router.post("/my/drafts/{draft_id}/discard", name="draft_discard")
-async def discard_draft(request: Request, draft_id: str) -> Response:
+def discard_draft(request: Request, draft_id: str) -> Response:
     """Delete the draft and everything typed in it."""
     from amparo.regularization import drafts
 
@@ -313,16 +313,15 @@ async def discard_draft(request: Request, draft_id: str) -> Response:
 
 
 @router.post("/my/drafts/{draft_id}/{step}", name="draft_step_submit")
-async def save_step(request: Request, draft_id: str, step: str) -> Response:
+def save_step(request: Request, draft_id: str, step: str, posted: PostedForm) -> Response:
     """Save a step; "Continue" goes to the next one, "Save and continue later" to the start page."""
     from amparo.regularization import drafts
 
     _check_step(step)
     if step == "review":
-        return await _file(request, draft_id)
-    posted = await request.form()
+        return _file(request, draft_id, posted)
     later = posted.get("action") == "save"
-    data, form = await read_form(request, STEP_FORMS[step])
+    data, form = validate_form(STEP_FORMS[step], posted)
     with database(request) as db:
         actor = signed_in(request, db, Role.APPLICANT)
         # Locked first (before the audit chain's head), as every act that changes a draft takes it.
@@ -345,12 +344,12 @@ async def save_step(request: Request, draft_id: str, step: str) -> Response:
     return _go(f"/my/drafts/{draft_id}/{following}")
 
 
-async def _file(request: Request, draft_id: str) -> Response:
+def _file(request: Request, draft_id: str, posted: PostedForm) -> Response:
     """File the draft (with the proof-of-presence file, if one was chosen), then show the new case."""
     from amparo.regularization import drafts, flows
 
-    data, form = await read_form(request, ReviewForm)
-    upload = _upload(await request.form(), "evidence_file")
+    data, form = validate_form(ReviewForm, posted)
+    upload = _upload(posted, "evidence_file")
     settings = request.app.state.settings
     with database(request) as db:
         actor = signed_in(request, db, Role.APPLICANT)

@@ -20,7 +20,7 @@ from amparo.auth.policy import Role
 from amparo.cases import service as cases
 from amparo.errors import AmparoError, Conflict, InvalidInput, PayloadTooLarge
 from amparo.web.flash import flash
-from amparo.web.forms import FormState, WebForm, blank_form, read_form
+from amparo.web.forms import FormState, WebForm, blank_form, PostedForm, validate_form
 from amparo.web.i18n import N_, _
 from amparo.web.routing import web_router
 from amparo.web.templating import render
@@ -112,10 +112,10 @@ def _apply_context(form: FormState, programmes: list[tuple[str, str]]) -> dict[s
 
 
 @router.post("/my/apply", name="apply_submit")
-async def apply(request: Request) -> Response:
+def apply(request: Request, posted: PostedForm) -> Response:
     """File the application (and upload the evidence file, if one was chosen), then show the case."""
-    data, form = await read_form(request, ApplyForm)
-    upload = _upload(await request.form(), "evidence_file")
+    data, form = validate_form(ApplyForm, posted)
+    upload = _upload(posted, "evidence_file")
     settings = request.app.state.settings
     with database(request) as db:
         actor = signed_in(request, db, Role.APPLICANT)
@@ -154,12 +154,12 @@ async def apply(request: Request) -> Response:
 
 
 @router.post("/my/cases/{number}/evidence", name="my_case_evidence")
-async def add_evidence(request: Request, number: str) -> Response:
+def add_evidence(request: Request, number: str, posted: PostedForm) -> Response:
     """Upload one more evidence file; the pre-assessment is run again with it."""
     from amparo.web.views.applicant import _case_context
 
-    data, form = await read_form(request, EvidenceForm)
-    upload = _upload(await request.form(), "file")
+    data, form = validate_form(EvidenceForm, posted)
+    upload = _upload(posted, "file")
     settings = request.app.state.settings
     with database(request) as db:
         actor = signed_in(request, db, Role.APPLICANT)
@@ -202,9 +202,9 @@ def certificate(request: Request, number: str) -> Response:
 
 
 @router.post("/my/cases/{number}/invite", name="my_case_invite")
-async def invite(request: Request, number: str) -> Response:
+def invite(request: Request, number: str, posted: PostedForm) -> Response:
     """Invite an employer to confirm the applicant's work; the link is shown once, to pass on."""
-    data, form = await read_form(request, InviteForm)
+    data, form = validate_form(InviteForm, posted)
     settings = request.app.state.settings
     with database(request) as db:
         actor = signed_in(request, db, Role.APPLICANT)

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from amparo.errors import Conflict
-from amparo.web.forms import WebForm, blank_form, read_form
+from amparo.web.forms import WebForm, blank_form, PostedForm, validate_form
 from amparo.web.i18n import N_, _
 from amparo.web.routing import web_router
 from amparo.web.templating import render
@@ -37,11 +37,11 @@ def invitation_page(request: Request, token: str) -> Response:
 
 
 @router.post("/employer/{token}", name="employer_answer")
-async def answer(request: Request, token: str) -> Response:
+def answer(request: Request, token: str, posted: PostedForm) -> Response:
     """Record the employer's answer (once)."""
     from amparo.regularization import invitations
 
-    data, form = await read_form(request, AnswerForm)
+    data, form = validate_form(AnswerForm, posted)
     with database(request) as db:
         status = 422
         if data is not None:

@@ -22,7 +22,7 @@ from amparo.auth.policy import Role
 from amparo.cases import service as cases
 from amparo.errors import Conflict, Forbidden, InvalidInput
 from amparo.web.flash import flash
-from amparo.web.forms import FormState, WebForm, blank_form, form_error, read_form, validate_form
+from amparo.web.forms import FormState, WebForm, blank_form, form_error, PostedForm, validate_form
 from amparo.web.i18n import N_, _
 from amparo.web.routing import web_router
 from amparo.web.templating import render
@@ -195,11 +195,11 @@ def _decision_body(data: DecisionForm) -> dict[str, Any]:
 
 
 @router.post("/staff/cases/{number}/decision", name="staff_decision")
-async def decide(request: Request, number: str) -> Response:
+def decide(request: Request, number: str, posted: PostedForm) -> Response:
     """Record the decision; refused with each unmet safeguard beside its field when one blocks it."""
     from amparo.regularization import decisions
 
-    data, form = await read_form(request, DecisionForm)
+    data, form = validate_form(DecisionForm, posted)
     settings = request.app.state.settings
     with database(request) as db:
         actor = signed_in(request, db, *STAFF)
@@ -234,11 +234,11 @@ async def decide(request: Request, number: str) -> Response:
 
 
 @router.post("/staff/cases/{number}/request-information", name="staff_request_information")
-async def request_information(request: Request, number: str) -> Response:
+def request_information(request: Request, number: str, posted: PostedForm) -> Response:
     """Ask the applicant for information by a date."""
     from amparo.regularization import flows
 
-    data, form = await read_form(request, RequestInformationForm)
+    data, form = validate_form(RequestInformationForm, posted)
     with database(request) as db:
         actor = signed_in(request, db, *STAFF)
         status = 422

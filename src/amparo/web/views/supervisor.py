@@ -19,7 +19,7 @@ from amparo.auth.policy import Role
 from amparo.cases import service as cases
 from amparo.errors import Conflict, Forbidden, InvalidInput
 from amparo.web.flash import flash
-from amparo.web.forms import WebForm, blank_form, read_form
+from amparo.web.forms import WebForm, blank_form, PostedForm, validate_form
 from amparo.web.i18n import N_, _
 from amparo.web.routing import web_router
 from amparo.web.templating import render
@@ -89,11 +89,11 @@ def proposal_page(request: Request, number: str) -> Response:
 
 
 @router.post("/supervisor/cases/{number}/sign-off", name="supervisor_sign_off")
-async def sign_off(request: Request, number: str) -> Response:
+def sign_off(request: Request, number: str, posted: PostedForm) -> Response:
     """Sign the proposed refusal: it takes effect and the applicant sees it."""
     from amparo.regularization import decisions
 
-    data, form = await read_form(request, SignOffForm)
+    data, form = validate_form(SignOffForm, posted)
     with database(request) as db:
         actor = signed_in(request, db, Role.SUPERVISOR)
         status = 422
@@ -115,11 +115,11 @@ async def sign_off(request: Request, number: str) -> Response:
 
 
 @router.post("/supervisor/cases/{number}/assign", name="supervisor_assign")
-async def assign(request: Request, number: str) -> Response:
+def assign(request: Request, number: str, posted: PostedForm) -> Response:
     """Assign the case to a caseworker of the jurisdiction, by username."""
     from amparo.auth import repository as users
 
-    data, form = await read_form(request, AssignForm)
+    data, form = validate_form(AssignForm, posted)
     with database(request) as db:
         actor = signed_in(request, db, Role.SUPERVISOR)
         if data is not None:
