@@ -78,20 +78,9 @@ def publish_programme(session: Session, actor: Actor | None, document: str, *, p
             details=[{"field": "jurisdiction", "value": programme.jurisdiction, "expected": actor.jurisdiction}],
         )
     sha256 = hashlib.sha256(document.encode("utf-8")).hexdigest()
-    for existing in repository.programme_versions(session, programme.id):
-        if existing.version == programme.version:
-            if existing.sha256 == sha256:
-                return existing
-            raise Conflict(
-                f"programme {programme.id} version {programme.version} is already published with other content; "
-                f"versions never change: publish it as version {max(v.version for v in repository.programme_versions(session, programme.id)) + 1}",
-                details=[{"field": "version", "value": programme.version, "expected": "a new version number"}],
-            )
-        if existing.jurisdiction_code != programme.jurisdiction:
-            raise Conflict(
-                f"programme {programme.id} belongs to jurisdiction {existing.jurisdiction_code}, not {programme.jurisdiction}",
-                details=[{"field": "jurisdiction", "value": programme.jurisdiction, "expected": existing.jurisdiction_code}],
-            )
+    stored = _stored_version(session, programme, sha256)
+    if stored is not None:
+        return stored
     report = check_programme(programme)
     if not report.evaluation.ok:
         raise Conflict(
@@ -110,13 +99,47 @@ def publish_programme(session: Session, actor: Actor | None, document: str, *, p
         window_closes=programme.window.closes, document=document, sha256=sha256,
         published_by=actor.user_id if actor else None, published_at=dt.datetime.now(dt.UTC),
     )
-    session.add(row)
-    session.flush()
+    try:
+        # A publication of the same id and version at the same moment (a double submit, the CLI and
+        # the page at once) read no version either, and may win the unique key: it is then answered
+        # as if it had come first, the same document with its stored row, another with a Conflict.
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        stored = _stored_version(session, programme, sha256)
+        if stored is None:
+            raise
+        return stored
     audit.record(
         session, actor, Action.PROGRAMME_PUBLISH.value, "programme", f"{programme.id}@{programme.version}", purpose,
         {"sha256": sha256, "jurisdiction": programme.jurisdiction}, username=None if actor else "cli",
     )
     return row
+
+
+def _stored_version(session: Session, programme: Programme, sha256: str) -> ProgrammeVersion | None:
+    """The stored row of this very document, or None when its version is not published yet.
+
+    Raises:
+        Conflict: the version is published with other content, or the programme id belongs to
+            another jurisdiction.
+    """
+    versions = repository.programme_versions(session, programme.id)
+    for existing in versions:
+        if existing.version == programme.version:
+            if existing.sha256 == sha256:
+                return existing
+            raise Conflict(
+                f"programme {programme.id} version {programme.version} is already published with other content; "
+                f"versions never change: publish it as version {max(v.version for v in versions) + 1}",
+                details=[{"field": "version", "value": programme.version, "expected": "a new version number"}],
+            )
+        if existing.jurisdiction_code != programme.jurisdiction:
+            raise Conflict(
+                f"programme {programme.id} belongs to jurisdiction {existing.jurisdiction_code}, not {programme.jurisdiction}",
+                details=[{"field": "jurisdiction", "value": programme.jurisdiction, "expected": existing.jurisdiction_code}],
+            )
+    return None
 
 
 def list_programmes(session: Session, jurisdiction: str | None = None) -> list[ProgrammeVersion]:
