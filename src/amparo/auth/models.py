@@ -59,3 +59,19 @@ class LoginAttempt(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: None while the password is being checked (`amparo.auth.service.login`).
     succeeded: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+
+
+class RegistrationAddress(Base):
+    """An address self-registrations have come from, and when the last one was made.
+
+    Its row is the lock under which that address's recent registrations are counted and the next one
+    is recorded (`amparo.regularization.repository.lock_registrations_from`): registrations sent at
+    the same moment from one address then count one another against the limit, where each used to
+    read the count before any was recorded and all passed. The attempts themselves are counted in
+    `login_attempts`.
+    """
+
+    __tablename__ = "registration_addresses"
+
+    remote_addr: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from amparo.auth.models import LoginAttempt
+from amparo.auth.models import LoginAttempt, RegistrationAddress
 from amparo.cases.models import Case
+from amparo.db.compat import insert_for, utcnow
 from amparo.regularization.models import (
     Application,
     Certificate,
@@ -92,6 +93,24 @@ def invitation_by_hash(session: Session, token_hash: str, *, lock: bool = False)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     return session.scalars(query).one_or_none()
+
+
+def lock_registrations_from(session: Session, remote_addr: str) -> None:
+    """Hold the address's row (`RegistrationAddress`) until the transaction ends, creating it on the
+    address's first registration, in one atomic upsert.
+
+    A registration from the same address running beside this one waits here until this one commits
+    or rolls back, and a count it reads afterwards includes this one's registration. On SQLite the
+    upsert, a write, takes the database's one write lock, which serialises the same way.
+    """
+    table = RegistrationAddress.__table__
+    now = utcnow()
+    statement = (
+        insert_for(session.get_bind().dialect.name, table)
+        .values(remote_addr=remote_addr[:64], last_registered_at=now)
+        .on_conflict_do_update(index_elements=[table.c.remote_addr], set_={"last_registered_at": now})
+    )
+    session.execute(statement)
 
 
 def count_registrations(session: Session, remote_addr: str, since: dt.datetime) -> int:

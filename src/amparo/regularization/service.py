@@ -331,16 +331,20 @@ def register_applicant(session: Session, settings: Settings, data: RegisterIn, r
     Raises:
         TooManyRequests: too many registrations from this address in the window.
         InvalidInput / Conflict: bad details, unknown jurisdiction, or the username is taken.
+
+    The address's row (`repository.lock_registrations_from`) stays locked until the caller's
+    transaction ends: commit or roll back soon after.
     """
-    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=settings.login_window_seconds)
-    if repository.count_registrations(session, remote_addr, since) >= settings.registrations_per_address:
-        error = TooManyRequests(
-            f"Too many accounts were created from this address recently. Wait {settings.login_window_seconds // 60} "
-            "minutes and try again, or ask an assisting organisation to file with you."
-        )
-        error.retry_after = settings.login_window_seconds  # type: ignore[attr-defined]
-        raise error
+    # The address's registrations are counted twice: first with no lock, so that a refused request
+    # costs no password hash; then, after the (slow) hash, under the address's row lock, held to the
+    # commit, so that registrations sent at the same moment from one address count one another (a
+    # count with no lock let them all through: each read it before any was recorded). A registration
+    # refused later (a username taken, an unknown jurisdiction) is rolled back with its attempt, so
+    # it does not count against the address.
+    _refuse_over_registration_limit(session, settings, remote_addr)
     password_hash = users.hash_new_password(data.password)  # before the first write (see there)
+    repository.lock_registrations_from(session, remote_addr)
+    _refuse_over_registration_limit(session, settings, remote_addr)
     repository.record_registration(session, remote_addr)
     require_jurisdiction(session, data.person.jurisdiction_code)
     person = Person(
@@ -356,3 +360,16 @@ def register_applicant(session: Session, settings: Settings, data: RegisterIn, r
         {"person_id": person.id, "remote_addr": remote_addr},
     )
     return user, person
+
+
+def _refuse_over_registration_limit(session: Session, settings: Settings, remote_addr: str) -> None:
+    """Raise TooManyRequests when the address has made `registrations_per_address` registrations in
+    the last `login_window_seconds`."""
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=settings.login_window_seconds)
+    if repository.count_registrations(session, remote_addr, since) >= settings.registrations_per_address:
+        error = TooManyRequests(
+            f"Too many accounts were created from this address recently. Wait {settings.login_window_seconds // 60} "
+            "minutes and try again, or ask an assisting organisation to file with you."
+        )
+        error.retry_after = settings.login_window_seconds  # type: ignore[attr-defined]
+        raise error
