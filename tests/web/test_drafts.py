@@ -395,3 +395,49 @@ def test_two_steps_saved_at_once_keep_both_answers(app: FastAPI, applicant) -> N
     with Session(app.state.engine) as db:
         saved = db.get(drafts.ApplicationDraft, draft_id).answers
     assert saved == {"about": about, "residence": residence}
+
+
+def test_one_saved_step_locks_the_draft_once_and_journals_one_write(app: FastAPI, applicant) -> None:
+    """The page used to read the draft (locked, journaled) to choose the step to resume at, then the
+    service read it again: two locks and two read entries beside the write for every "Continue".
+    Now the service alone locks it and journals the save; a form sent back with errors is one read."""
+    from sqlalchemy import event
+
+    from amparo.audit.models import AuditEntry
+
+    draft = _start(applicant)
+    draft_id = draft.rsplit("/", 1)[1]
+    _step(applicant, draft, "about", identity_kind="passport")
+    _step(applicant, draft, "residence", arrived_on="2024-03-10")
+
+    def journal() -> list[tuple[str, dict | None]]:
+        with app.state.sessionmaker() as db:
+            entries = db.scalars(
+                select(AuditEntry).where(AuditEntry.object_type == "application_draft", AuditEntry.object_id == draft_id)
+                .order_by(AuditEntry.id)
+            ).all()
+            return [(e.action, e.detail) for e in entries]
+
+    page = applicant.get(f"{draft}/about")  # going back to correct the first step
+    before = journal()
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_rest) -> None:  # noqa: ANN001
+        seen.append(statement)
+
+    event.listen(app.state.engine, "before_cursor_execute", count)
+    try:
+        saved = applicant.post(f"{draft}/about", data={"identity_kind": "national_id_card", "action": "continue",
+                                                       "csrf_token": csrf(page.text)}, follow_redirects=False)
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", count)
+    assert saved.status_code == 303 and saved.headers["location"] == f"{draft}/residence"
+    assert journal()[len(before):] == [("application_draft:write", {"step": "about", "next": "work"})]
+    assert sum("FROM application_drafts" in statement for statement in seen) == 1, seen
+    # Saved, and still resumed at the furthest step reached.
+    assert _draft_row(app, draft).step == "work"
+
+    before = journal()
+    refused = _step(applicant, draft, "residence", arrived_on="15/03/2019")
+    assert refused.status_code == 422
+    assert [action for action, _detail in journal()[len(before):]] == ["application_draft:read"] * 2  # the page, then the refusal

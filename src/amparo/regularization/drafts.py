@@ -187,15 +187,26 @@ def list_own(session: Session, actor: Actor, purpose: str, *, limit: int | None 
 def save_step(
     session: Session, actor: Actor, draft_id: str, step: str, answers: dict[str, Any], next_step: str, purpose: str
 ) -> ApplicationDraft:
-    """Keep one step's answers (JSON values, already validated by the step's form) and the step to resume at."""
+    """Keep one step's answers (JSON values, already validated by the step's form) and the step to
+    resume at: `next_step`, or the furthest step already reached, so that going back to correct an
+    earlier step does not send the person back there next time.
+
+    The draft is locked once, here, and the save journaled once, as a write: its entry says who
+    reached the draft, when and why, and a save shows nothing of it (the page that follows reads it,
+    journaled as a read). Callers do not read the draft first: that would lock and journal it twice.
+
+    Raises:
+        NotFound: not the actor's own draft. InvalidInput: an unknown step.
+    """
     _check_step(step)
     _check_step(next_step)
-    draft = get(session, actor, draft_id, purpose, lock=True)
+    purpose = audit.check_purpose(purpose)
+    draft = owned(session, actor, draft_id, lock=True)  # journaled below, with what was saved
     draft.answers = {**(draft.answers or {}), step: dict(answers)}
-    draft.step = next_step
+    draft.step = next_step if STEPS.index(next_step) > STEPS.index(draft.step) else draft.step
     draft.updated_at = utcnow()
     session.flush()
-    audit.record(session, actor, WRITE, OBJECT, draft.id, purpose, {"step": step, "next": next_step})
+    audit.record(session, actor, WRITE, OBJECT, draft.id, purpose, {"step": step, "next": draft.step})
     return draft
 
 

@@ -322,20 +322,18 @@ def save_step(request: Request, draft_id: str, step: str, posted: PostedForm) ->
         return _file(request, draft_id, posted)
     later = posted.get("action") == "save"
     data, form = validate_form(STEP_FORMS[step], posted)
+    if data is not None and hasattr(data, "evidence_kind") and not _pair(form, data):
+        data = None
+    following = _next(step)
     with database(request) as db:
         actor = signed_in(request, db, Role.APPLICANT)
-        # Locked first (before the audit chain's head), as every act that changes a draft takes it.
-        draft = drafts.get(db, actor, draft_id, PURPOSE, lock=True)
-        if data is not None and hasattr(data, "evidence_kind") and not _pair(form, data):
-            data = None
-        if data is None:
+        if data is None:  # shown again, beside its errors: a read, and nothing to lock
+            draft = drafts.get(db, actor, draft_id, PURPOSE)
             context = _step_context(db, draft, step, form)
             db.commit()
             return render(request, "applicant/draft_step.html", context, status_code=422)
-        # Resuming goes to the furthest step reached, never back to an earlier one.
-        following = _next(step)
-        resume_at = following if STEPS.index(following) > STEPS.index(draft.step) else draft.step
-        drafts.save_step(db, actor, draft.id, step, data.model_dump(mode="json"), resume_at, PURPOSE)
+        # The service locks the draft, keeps the furthest step reached to resume at, and journals the save.
+        drafts.save_step(db, actor, draft_id, step, data.model_dump(mode="json"), following, PURPOSE)
         db.commit()
     if later:
         response = _go("/my/cases")
