@@ -112,7 +112,7 @@ def create_case(session: Session, actor: Actor, data: CaseCreate | dict, purpose
     data = validate(CaseCreate, data, what="case")
     purpose = audit.check_purpose(purpose)
     person = people.get(session, data.person_id)
-    if person is None or not policy.is_allowed(actor, Permission.PERSON_READ, people_service.facts(session, person, actor)):
+    if person is None or not people_service.may(session, person, actor, Permission.PERSON_READ):
         raise people_service.not_found(data.person_id)
     jurisdiction = data.jurisdiction_code or person.jurisdiction_code
     record = RecordFacts(jurisdiction=jurisdiction, person_id=person.id, nationalities=frozenset(person.nationality_codes))
