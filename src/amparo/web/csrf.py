@@ -57,8 +57,11 @@ def _expected(request: Request, identifier: str) -> str:
 
 
 def csrf_token(request: Request) -> str:
-    """The token to put in this request's forms (`{{ csrf_field() }}` in templates)."""
-    return _expected(request, _identifier(request))
+    """The token to put in this request's forms (`{{ csrf_field() }}` in templates); made once a request."""
+    token = getattr(request.state, "csrf_token", None)
+    if token is None:
+        token = request.state.csrf_token = _expected(request, _identifier(request))
+    return token
 
 
 def set_csrf_cookie_if_new(request: Request, response) -> None:  # type: ignore[no-untyped-def]

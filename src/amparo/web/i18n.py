@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date as _babel_format_date
+from babel.dates import DateTimePattern, get_date_format, parse_pattern
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -167,12 +167,25 @@ def format_date(day: datetime.date | None, length: str = "long") -> str:
     """`day` written the way the current language writes dates ("3 de febrero de 2026")."""
     if day is None:
         return ""
-    return _babel_format_date(day, format=length, locale=current())
+    locale = _locale(current())
+    return _date_pattern(locale.language, length).apply(day, locale)
 
 
 def format_number(value: int | float) -> str:
     """`value` with the current language's digit grouping and decimal sign."""
-    return format_decimal(value, locale=current())
+    return format_decimal(value, locale=_locale(current()))
+
+
+@lru_cache(maxsize=None)
+def _locale(code: str) -> Locale:
+    """CLDR's data for `code`, parsed once (Babel parses a code given as text on every call)."""
+    return Locale.parse(code)
+
+
+@lru_cache(maxsize=None)
+def _date_pattern(code: str, length: str) -> DateTimePattern:
+    """The language's date pattern of `length` ("short", "medium", "long", "full"), parsed once."""
+    return parse_pattern(get_date_format(length, locale=_locale(code)))
 
 
 @lru_cache(maxsize=None)

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import time
+from functools import lru_cache
 from typing import Any
 
 
@@ -23,6 +24,7 @@ def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+@lru_cache(maxsize=64)  # a few secrets (rotation) × a few purposes; each page signs several times
 def derive_key(secret: str, purpose: str) -> bytes:
     """A key for one purpose, so signatures made for different purposes never match."""
     return hmac.new(secret.encode("utf-8"), b"amparo.web:" + purpose.encode("utf-8"), hashlib.sha256).digest()

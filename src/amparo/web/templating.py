@@ -30,6 +30,9 @@ env = Environment(
     extensions=["jinja2.ext.i18n"],
     trim_blocks=True,
     lstrip_blocks=True,
+    # The templates ship with the package and change only with a new release, which restarts the
+    # server: no need to stat every template file on every page.
+    auto_reload=False,
 )
 # `{% trans %}` collapses whitespace, so a reflowed template does not change its msgids.
 env.policies["ext.i18n.trimmed"] = True
