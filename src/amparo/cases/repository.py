@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, exists, false, func, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from amparo.cases.models import Action, Case, CaseConsularConsent, CaseNumberCounter
 from amparo.db.compat import insert_for
@@ -193,6 +193,13 @@ def _filtered(
     return query
 
 
+def _cases(with_state: bool) -> Select[tuple[Case]]:
+    """Cases, whole or without their state document: a listing that shows a case's number, status
+    and deadline need not read and parse each one's state. Reading the missing state raises, so
+    leaving it out can never turn into one query per row."""
+    return select(Case) if with_state else select(Case).options(defer(Case.state, raiseload=True))
+
+
 def list_page(
     session: Session,
     scope: ColumnElement[bool],
@@ -206,13 +213,15 @@ def list_page(
     deadline_before: date | None = None,
     after_id: int | None = None,
     limit: int = 50,
+    with_state: bool = True,
 ) -> list[Case]:
     """Up to `limit + 1` cases, newest first, after keyset `after_id` (the extra row says "more").
 
-    `q` here is a case number (prefix); a search by name is `list_page_by_name`.
+    `q` here is a case number (prefix); a search by name is `list_page_by_name`. Without
+    `with_state` the cases come without their state document (see `_cases`).
     """
     query = _filtered(
-        select(Case), scope, kind=kind, status=status, jurisdiction=jurisdiction, assigned_to=assigned_to,
+        _cases(with_state), scope, kind=kind, status=status, jurisdiction=jurisdiction, assigned_to=assigned_to,
         nationality=nationality, deadline_before=deadline_before,
     )
     if q:
@@ -260,6 +269,7 @@ def list_page_by_name(
     deadline_before: date | None = None,
     after: tuple[str, int, int] | None = None,
     limit: int = 50,
+    with_state: bool = True,
 ) -> tuple[list[Case], int | None]:
     """Up to `limit + 1` cases in name order, after keyset `after` (the key the person was listed
     under, person id, case id); and, when the request's budget of keys ran out first, the person id
@@ -289,7 +299,7 @@ def list_page_by_name(
         if not keys:
             break
         cases = session.scalars(_filtered(
-            select(Case), scope, kind=kind, status=status, jurisdiction=jurisdiction, assigned_to=assigned_to,
+            _cases(with_state), scope, kind=kind, status=status, jurisdiction=jurisdiction, assigned_to=assigned_to,
             nationality=nationality, deadline_before=deadline_before,
         ).where(Case.person_id.in_({person for _key, person in keys})).order_by(Case.id.desc())).all()
         by_person: dict[int, list[Case]] = {}

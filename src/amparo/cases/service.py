@@ -52,10 +52,11 @@ def state_of(case: Case) -> CaseState:
     return CaseState.model_validate(case.state)
 
 
-def _consent_for(actor: Actor, state: dict[str, Any]) -> frozenset[str]:
+def _consent_for(actor: Actor, case: Case) -> frozenset[str]:
     """The States the person let see the case, as far as `actor` needs them: consent only relates a
-    consular officer to a case, so for everyone else the stored state is not read at all."""
-    return frozenset(state.get("consular_consent", ())) if actor.consular_state else frozenset()
+    consular officer to a case, so for everyone else the stored state is not read at all (a listing
+    may not even have loaded it)."""
+    return frozenset(case.state.get("consular_consent", ())) if actor.consular_state else frozenset()
 
 
 def facts(session: Session, case: Case, actor: Actor) -> RecordFacts:
@@ -64,7 +65,7 @@ def facts(session: Session, case: Case, actor: Actor) -> RecordFacts:
     Consent and the person's nationalities matter only to a consular officer (nationalities only
     when the person consented to that officer's State): only then are they read.
     """
-    consent = _consent_for(actor, case.state)
+    consent = _consent_for(actor, case)
     nationalities: frozenset[str] = frozenset()
     if actor.consular_state is not None and actor.consular_state in consent:
         nationalities = repository.nationalities_by_person(session, [case.person_id]).get(case.person_id, frozenset())
@@ -290,9 +291,11 @@ def list_cases(
     purpose: str = "",
     *,
     deadline_before: date | None = None,
+    with_state: bool = True,
 ) -> Page[Case]:
     """Cases the actor may list, newest first (by name when `q` is a name), filtered; one page.
-    Journaled with the ids shown."""
+    Journaled with the ids shown. Without `with_state` the cases come without their state document
+    (a list of numbers and statuses needs none), except for a consular officer, whose scope reads it."""
     filters = validate(CaseFilters, filters or {}, what="filters")
     purpose = audit.check_purpose(purpose)
     limit = check_limit(limit)
@@ -306,7 +309,7 @@ def list_cases(
     common = {
         "kind": filters.kind.value if filters.kind else None, "status": filters.status,
         "jurisdiction": filters.jurisdiction, "assigned_to": filters.assigned_to, "nationality": filters.nationality,
-        "deadline_before": deadline_before, "limit": limit,
+        "deadline_before": deadline_before, "limit": limit, "with_state": with_state or actor.consular_state is not None,
     }
     if filters.q and not repository.looks_like_case_number(filters.q):
         # By name: in name order, which reads one page of the name index however common the name.
@@ -339,7 +342,7 @@ def list_cases(
         if policy.is_allowed(actor, Permission.CASE_LIST, RecordFacts(
             jurisdiction=c.jurisdiction_code, person_id=c.person_id, assigned_user_id=c.assigned_user_id,
             nationalities=nationalities.get(c.person_id, frozenset()),
-            consular_consent=_consent_for(actor, c.state),
+            consular_consent=_consent_for(actor, c),
         ))
     ]
     audit.record(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import Bundle, Session
 
 from amparo.auth.models import LoginAttempt, RegistrationAddress
 from amparo.cases.models import Case
@@ -29,20 +30,30 @@ def programme_versions(session: Session, programme_id: str) -> list[ProgrammeVer
     return list(session.scalars(query))
 
 
-def latest_versions(session: Session, jurisdiction: str | None = None) -> list[ProgrammeVersion]:
-    """The highest version of every programme (of one jurisdiction when given), by programme id."""
+def _latest_versions_statement(by_jurisdiction: bool) -> Select[tuple[ProgrammeVersion]]:
     latest = select(ProgrammeVersion.programme_id, func.max(ProgrammeVersion.version).label("v")).group_by(
         ProgrammeVersion.programme_id
     )
-    if jurisdiction:
-        latest = latest.where(ProgrammeVersion.jurisdiction_code == jurisdiction)
+    if by_jurisdiction:
+        latest = latest.where(ProgrammeVersion.jurisdiction_code == bindparam("jurisdiction"))
     sub = latest.subquery()
-    query = (
+    return (
         select(ProgrammeVersion)
         .join(sub, (ProgrammeVersion.programme_id == sub.c.programme_id) & (ProgrammeVersion.version == sub.c.v))
         .order_by(ProgrammeVersion.jurisdiction_code, ProgrammeVersion.programme_id)
     )
-    return list(session.scalars(query))
+
+
+#: Built once: every queue and application page lists the programmes, and building this statement
+#: (a subquery and its join) cost more than running it.
+_LATEST_VERSIONS = {False: _latest_versions_statement(False), True: _latest_versions_statement(True)}
+
+
+def latest_versions(session: Session, jurisdiction: str | None = None) -> list[ProgrammeVersion]:
+    """The highest version of every programme (of one jurisdiction when given), by programme id."""
+    if jurisdiction:
+        return list(session.scalars(_LATEST_VERSIONS[True], {"jurisdiction": jurisdiction}))
+    return list(session.scalars(_LATEST_VERSIONS[False]))
 
 
 def signing_key(session: Session, jurisdiction: str) -> SigningKey | None:
@@ -125,6 +136,14 @@ def record_registration(session: Session, remote_addr: str) -> None:
     session.add(LoginAttempt(username=REGISTRATION_MARK, remote_addr=remote_addr[:64], succeeded=True))
 
 
+#: What a queue row shows of a case and of its application: columns, not whole records. The
+#: case's state and the application's answers are the bulk of their rows and a queue never shows them.
+QUEUE_CASE = Bundle(
+    "case", Case.id, Case.number, Case.jurisdiction_code, Case.status, Case.deadline, Case.assigned_user_id, Case.version,
+)
+QUEUE_APPLICATION = Bundle("application", Application.case_id, Application.programme_id, Application.filed_on, Application.assessment)
+
+
 def queue(
     session: Session,
     jurisdiction: str,
@@ -135,8 +154,9 @@ def queue(
     assigned_to: int | None,
     after: tuple[int, int] | None,
     limit: int,
-) -> list[tuple[Case, Application]]:
-    """Regularization cases of a jurisdiction, oldest filing first (first come, first served).
+) -> list[tuple[Any, Any]]:
+    """Regularization cases of a jurisdiction, oldest filing first (first come, first served), as
+    (`QUEUE_CASE`, `QUEUE_APPLICATION`) rows.
 
     Pages are keyset pages on the case id (`after` is (0, last case id seen)); `applications.case_id`
     is `cases.id`, so every way of reading below gives the same rows in the same order. Each is read
@@ -153,7 +173,7 @@ def queue(
     if not statuses and deadline_before is None and assigned_to is None:
         return _queue_by_application(session, jurisdiction, programme_id, after_id, limit)
     query = (
-        select(Case, Application)
+        select(QUEUE_CASE, QUEUE_APPLICATION)
         .join(Application, Application.case_id == Case.id)
         .where(Case.jurisdiction_code == jurisdiction)
     )
@@ -177,22 +197,22 @@ _QUEUE_CHUNK_MAX = 2000
 
 def _queue_by_application(
     session: Session, jurisdiction: str, programme_id: str | None, after_id: int | None, limit: int
-) -> list[tuple[Case, Application]]:
+) -> list[tuple[Any, Any]]:
     """`limit + 1` applications of the jurisdiction after `after_id`, in case-id order, with their cases."""
-    found: list[tuple[Case, Application]] = []
+    found: list[tuple[Any, Any]] = []
     chunk = limit + 1
     while len(found) <= limit:
-        query = select(Application).order_by(Application.case_id).limit(chunk)
+        query = select(QUEUE_APPLICATION).order_by(Application.case_id).limit(chunk)
         if programme_id:
             query = query.where(Application.programme_id == programme_id)
         if after_id is not None:
             query = query.where(Application.case_id > after_id)
-        applications = list(session.scalars(query))
+        applications = [row[0] for row in session.execute(query)]
         if not applications:
             break
         ids = [a.case_id for a in applications]
         cases_by_id = {
-            c.id: c for c in session.scalars(select(Case).where(Case.id.in_(ids), Case.jurisdiction_code == jurisdiction))
+            c.id: c for (c,) in session.execute(select(QUEUE_CASE).where(Case.id.in_(ids), Case.jurisdiction_code == jurisdiction))
         }
         found.extend((cases_by_id[a.case_id], a) for a in applications if a.case_id in cases_by_id)
         if len(applications) < chunk:

@@ -92,6 +92,7 @@ def _queue_rows(db: Any, actor: Any, filters: QueueFilters) -> tuple[list[dict[s
         page = cases.list_cases(
             db, actor, {"kind": "regularization", "status": filters.status, "nationality": filters.nationality, "q": filters.q},
             limit=PAGE_SIZE, cursor=filters.cursor, purpose="caseworker searches the queue", deadline_before=filters.deadline_before,
+            with_state=False,
         )
         rows = []
         by_case = repository.applications(db, [c.id for c in page.items])  # one query, not one per row
