@@ -232,6 +232,21 @@ def test_search_finds_by_name_and_by_case_number(api) -> None:
     assert client.get("/api/v1/cases", params={"q": "zzzz"}, headers=headers).json()["items"] == []
 
 
+def test_a_list_shows_where_each_case_stands_and_opening_one_shows_its_state(api) -> None:
+    """Data minimisation: a search result is journaled as a list of ids, so it carries each case's
+    summary; the whole state is one GET away, journaled as a read of that case."""
+    client, engine = api
+    seeded = _seed(engine)
+    headers = sign_in(client, seeded["worker"])
+    for params in ({"q": "quispe"}, {}):
+        items = client.get("/api/v1/cases", params=params, headers=headers).json()["items"]
+        listed = next(c for c in items if c["id"] == seeded["case_id"])
+        assert "state" not in listed
+        assert listed["status"] and listed["version"] >= 1 and listed["number"].startswith(listed["jurisdiction_code"])
+    opened = client.get(f"/api/v1/cases/{seeded['case_id']}", headers=headers).json()
+    assert opened["state"]["version"] == listed["version"] and opened["status"] == listed["status"]
+
+
 def test_openapi_document_declares_the_error_shape_and_permissions() -> None:
     from amparo.api.app import create_app
     from amparo.config import Settings

@@ -193,7 +193,7 @@ def _filtered(
     return query
 
 
-def _cases(with_state: bool) -> Select[tuple[Case]]:
+def _select_cases(with_state: bool) -> Select[tuple[Case]]:
     """Cases, whole or without their state document: a listing that shows a case's number, status
     and deadline need not read and parse each one's state. Reading the missing state raises, so
     leaving it out can never turn into one query per row."""
@@ -218,10 +218,10 @@ def list_page(
     """Up to `limit + 1` cases, newest first, after keyset `after_id` (the extra row says "more").
 
     `q` here is a case number (prefix); a search by name is `list_page_by_name`. Without
-    `with_state` the cases come without their state document (see `_cases`).
+    `with_state` the cases come without their state document (see `_select_cases`).
     """
     query = _filtered(
-        _cases(with_state), scope, kind=kind, status=status, jurisdiction=jurisdiction, assigned_to=assigned_to,
+        _select_cases(with_state), scope, kind=kind, status=status, jurisdiction=jurisdiction, assigned_to=assigned_to,
         nationality=nationality, deadline_before=deadline_before,
     )
     if q:
@@ -299,7 +299,7 @@ def list_page_by_name(
         if not keys:
             break
         cases = session.scalars(_filtered(
-            _cases(with_state), scope, kind=kind, status=status, jurisdiction=jurisdiction, assigned_to=assigned_to,
+            _select_cases(with_state), scope, kind=kind, status=status, jurisdiction=jurisdiction, assigned_to=assigned_to,
             nationality=nationality, deadline_before=deadline_before,
         ).where(Case.person_id.in_({person for _key, person in keys})).order_by(Case.id.desc())).all()
         by_person: dict[int, list[Case]] = {}

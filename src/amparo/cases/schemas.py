@@ -73,7 +73,9 @@ class CaseCreate(BaseModel):
     jurisdiction_code: Alpha3 | None = Field(None, description="Defaults to the person's jurisdiction.")
 
 
-class CaseRead(BaseModel):
+class CaseSummary(BaseModel):
+    """A case as a list shows it: where it stands, not what its journal says (that is `CaseRead`)."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: int = Field(examples=[7])
@@ -85,9 +87,14 @@ class CaseRead(BaseModel):
     status: str = Field(examples=["in_progress"])
     assigned_user_id: int | None
     deadline: date | None
-    state: CaseState
     created_at: datetime
     updated_at: datetime
+
+
+class CaseRead(CaseSummary):
+    """A case opened: its summary and its whole current state, derived from its journal."""
+
+    state: CaseState
 
 
 class ActionIn(BaseModel):

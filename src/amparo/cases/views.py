@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from amparo.api.deps import CurrentActor, Db, Purpose, permission
 from amparo.auth.policy import Action
 from amparo.cases import service
-from amparo.cases.schemas import ActionRead, AppendRequest, CaseCreate, CaseFilters, CaseRead
+from amparo.cases.schemas import ActionRead, AppendRequest, CaseCreate, CaseFilters, CaseRead, CaseSummary
 from amparo.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -18,6 +18,10 @@ router = APIRouter(prefix="/cases", tags=["cases"])
 def case_ref(value: str) -> int | str:
     """A case is addressed by its id or by its number (e.g. ARG-2026-0000123)."""
     return int(value) if value.isdigit() else value
+
+
+#: Parametrised once: building a generic model per call costs milliseconds.
+_SUMMARY_PAGE = Page[CaseSummary]
 
 
 def _read(case) -> CaseRead:
@@ -40,8 +44,10 @@ def create_case(body: CaseCreate, db: Db, actor: CurrentActor, why: Purpose) -> 
 
 @router.get(
     "",
-    response_model=Page[CaseRead],
+    response_model=Page[CaseSummary],
     summary="List cases you may see, newest first; search by case number or name",
+    description="Each item is the case's summary: where it stands (status, version, deadline, assignee). "
+    "Its whole state is `GET /api/v1/cases/{id}`, journaled as a read of that case.",
     openapi_extra=permission(Action.CASE_LIST),
 )
 def list_cases(
@@ -51,9 +57,9 @@ def list_cases(
     filters: Annotated[CaseFilters, Query()],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
-) -> Page[CaseRead]:
-    page = service.list_cases(db, actor, filters, limit, cursor, why)
-    result = Page[CaseRead](items=[_read(c) for c in page.items], next_cursor=page.next_cursor)
+) -> Page[CaseSummary]:
+    page = service.list_cases(db, actor, filters, limit, cursor, why, with_state=False)
+    result = _SUMMARY_PAGE(items=[CaseSummary.model_validate(c) for c in page.items], next_cursor=page.next_cursor)
     db.commit()
     return result
 
