@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, exists, false, func, insert, or_, select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from amparo.cases.models import Action, Case, CaseConsularConsent, CaseNumberCounter
 from amparo.db.compat import insert_for
@@ -193,11 +193,19 @@ def _filtered(
     return query
 
 
-def _select_cases(with_state: bool) -> Select[tuple[Case]]:
-    """Cases, whole or without their state document: a listing that shows a case's number, status
-    and deadline need not read and parse each one's state. Reading the missing state raises, so
-    leaving it out can never turn into one query per row."""
-    return select(Case) if with_state else select(Case).options(defer(Case.state, raiseload=True))
+#: A case as a listing shows it: its columns but the state document, as plain rows whose names are
+#: the model's (`case.number`, `case.status`, ...). Loading and parsing each case's state, and
+#: building an ORM object for each, was half of a name search.
+SUMMARY_COLUMNS = tuple(column for column in Case.__table__.columns if column.name != "state")
+
+
+def _select_cases(with_state: bool) -> Select[Any]:
+    """Cases, whole (ORM objects) or summarised (`SUMMARY_COLUMNS` rows, which have no `state`)."""
+    return select(Case) if with_state else select(*SUMMARY_COLUMNS)
+
+
+def _fetch(session: Session, query: Select[Any], with_state: bool) -> list[Any]:
+    return list(session.scalars(query)) if with_state else list(session.execute(query))
 
 
 def list_page(
@@ -228,7 +236,7 @@ def list_page(
         query = query.where(_number_filter(session, q))
     if after_id is not None:
         query = query.where(Case.id < after_id)
-    return list(session.scalars(query.order_by(Case.id.desc()).limit(limit + 1)))
+    return _fetch(session, query.order_by(Case.id.desc()).limit(limit + 1), with_state)
 
 
 _other_key = PersonNameKey.__table__.alias("other_key")
@@ -298,10 +306,10 @@ def list_page_by_name(
         read += len(keys)
         if not keys:
             break
-        cases = session.scalars(_filtered(
+        cases = _fetch(session, _filtered(
             _select_cases(with_state), scope, kind=kind, status=status, jurisdiction=jurisdiction, assigned_to=assigned_to,
             nationality=nationality, deadline_before=deadline_before,
-        ).where(Case.person_id.in_({person for _key, person in keys})).order_by(Case.id.desc())).all()
+        ).where(Case.person_id.in_({person for _key, person in keys})).order_by(Case.id.desc()), with_state)
         by_person: dict[int, list[Case]] = {}
         for case in cases:
             by_person.setdefault(case.person_id, []).append(case)

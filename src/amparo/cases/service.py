@@ -37,6 +37,7 @@ CONTEXT_CHECKS: dict[str, ContextCheck] = {}
 
 #: Parametrised once: building a generic model per call costs milliseconds.
 _CASE_PAGE = Page[Case]
+_SUMMARY_PAGE = Page[Any]  # rows of repository.SUMMARY_COLUMNS
 
 
 def context_check(name: str) -> Callable[[ContextCheck], ContextCheck]:
@@ -292,10 +293,11 @@ def list_cases(
     *,
     deadline_before: date | None = None,
     with_state: bool = True,
-) -> Page[Case]:
+) -> Page[Any]:
     """Cases the actor may list, newest first (by name when `q` is a name), filtered; one page.
-    Journaled with the ids shown. Without `with_state` the cases come without their state document
-    (a list of numbers and statuses needs none), except for a consular officer, whose scope reads it."""
+    Journaled with the ids shown. Without `with_state` the items are summaries, rows with the case's
+    columns but its state document (`repository.SUMMARY_COLUMNS`: a list of numbers and statuses
+    needs none), except for a consular officer, whose scope reads the state."""
     filters = validate(CaseFilters, filters or {}, what="filters")
     purpose = audit.check_purpose(purpose)
     limit = check_limit(limit)
@@ -349,4 +351,4 @@ def list_cases(
         session, actor, Permission.CASE_LIST.value, "case", None, purpose,
         {"filters": filters.model_dump(mode="json", exclude_none=True), "ids": [c.id for c in rows]},
     )
-    return _CASE_PAGE(items=rows, next_cursor=next_cursor)
+    return (_CASE_PAGE if common["with_state"] else _SUMMARY_PAGE)(items=rows, next_cursor=next_cursor)
