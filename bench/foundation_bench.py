@@ -354,7 +354,7 @@ class Workload:
     def _search_sql(where: str) -> str:
         """The shape `amparo.cases.repository.list_page` gives a caseworker's search: jurisdiction scope,
         the filter, newest first, one row more than the default page of 50."""
-        return f"SELECT * FROM cases WHERE jurisdiction_code = 'ARG' AND {where} ORDER BY id DESC LIMIT 51"
+        return f"SELECT {SUMMARY_COLUMNS} FROM cases WHERE jurisdiction_code = 'ARG' AND {where} ORDER BY id DESC LIMIT 51"
 
     def sql_search_name(self, client: int, i: int, audited: bool = False) -> None:
         # The repository's plan (amparo.cases.repository.list_page_by_name), one round.
@@ -393,7 +393,10 @@ NAME_KEYS_SQL = (
     "SELECT 1 FROM person_name_keys o WHERE o.person_id = k.person_id AND o.key >= :lo AND o.key < k.key) "
     "ORDER BY k.key, k.person_id LIMIT 51"
 )
-NAME_CASES_SQL = "SELECT * FROM cases WHERE jurisdiction_code = 'ARG' AND person_id IN :ids ORDER BY id DESC"
+#: What a listing reads of each case since 2026-11-30 14:40: every column but the state document
+#: (`amparo.cases.repository.SUMMARY_COLUMNS`; the API's list items are `CaseSummary`).
+SUMMARY_COLUMNS = "id, number, kind, jurisdiction_code, person_id, version, status, assigned_user_id, deadline, created_at, updated_at"
+NAME_CASES_SQL = f"SELECT {SUMMARY_COLUMNS} FROM cases WHERE jurisdiction_code = 'ARG' AND person_id IN :ids ORDER BY id DESC"
 
 
 def explain(url: str, seeded: Seeded) -> None:
