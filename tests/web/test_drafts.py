@@ -441,3 +441,102 @@ def test_one_saved_step_locks_the_draft_once_and_journals_one_write(app: FastAPI
     refused = _step(applicant, draft, "residence", arrived_on="15/03/2019")
     assert refused.status_code == 422
     assert [action for action, _detail in journal()[len(before):]] == ["application_draft:read"] * 2  # the page, then the refusal
+
+
+def _journal(app: FastAPI, draft_id: str) -> list[tuple[str, dict | None]]:
+    """The draft's journal entries, oldest first: (action, detail)."""
+    from amparo.audit.models import AuditEntry
+
+    with app.state.sessionmaker() as db:
+        entries = db.scalars(
+            select(AuditEntry).where(AuditEntry.object_type == "application_draft", AuditEntry.object_id == draft_id)
+            .order_by(AuditEntry.id)
+        ).all()
+        return [(e.action, e.detail) for e in entries]
+
+
+def _draft_statements(app: FastAPI, send):  # noqa: ANN001, ANN202
+    """The response to `send()` and the statements it ran on the draft's table: (reads, of which locking)."""
+    from sqlalchemy import event
+
+    reads: list[str] = []
+    locking: list[str] = []
+
+    def watch(_conn, _cursor, statement, _parameters, context, _executemany) -> None:  # noqa: ANN001
+        if not statement.lstrip().upper().startswith("SELECT") or "FROM application_drafts" not in statement:
+            return
+        reads.append(statement)
+        # As the engine tells a locking read on SQLite, whose compiler drops FOR UPDATE.
+        if context.compiled is not None and getattr(context.compiled.statement, "_for_update_arg", None) is not None:
+            locking.append(statement)
+
+    event.listen(app.state.engine, "before_cursor_execute", watch)
+    try:
+        response = send()
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", watch)
+    return response, reads, locking
+
+
+def test_discarding_a_draft_locks_it_once_and_journals_the_discard_alone(app: FastAPI, applicant) -> None:
+    """The discard read the draft through `drafts.get`, journaled as a read, then journaled the
+    discard: two entries for one act. Now the one locked read is journaled by the discard's entry."""
+    draft = _start(applicant)
+    draft_id = draft.rsplit("/", 1)[1]
+    page = applicant.get(f"{draft}/review")
+    before = _journal(app, draft_id)
+    deleted, reads, locking = _draft_statements(
+        app, lambda: applicant.post(f"{draft}/discard", data={"csrf_token": csrf(page.text)}, follow_redirects=False)
+    )
+    assert deleted.status_code == 303 and _draft_row(app, draft) is None
+    assert _journal(app, draft_id)[len(before):] == [("application_draft:discard", {"programme": "arg-web-2026@1"})]
+    assert len(reads) == len(locking) == 1, reads
+
+
+def test_saving_on_the_review_page_reads_the_draft_once_and_locks_nothing(app: FastAPI, applicant) -> None:
+    """"Save and continue later" on the last page saves nothing (each step was saved as it was sent):
+    it used to lock the draft as a filing does and journal a read; it is one read, journaled once."""
+    draft = _start(applicant)
+    draft_id = draft.rsplit("/", 1)[1]
+    page = applicant.get(f"{draft}/review")
+    before = _journal(app, draft_id)
+    saved, reads, locking = _draft_statements(app, lambda: applicant.post(
+        f"{draft}/review", data={"action": "save", "csrf_token": csrf(page.text)}, follow_redirects=False
+    ))
+    assert saved.status_code == 303 and saved.headers["location"] == "/my/cases"
+    assert [action for action, _detail in _journal(app, draft_id)[len(before):]] == ["application_draft:read"]
+    assert len(reads) == 1 and locking == [], reads
+
+
+def test_a_review_sent_back_with_errors_is_one_read_and_locks_nothing(app: FastAPI, applicant) -> None:
+    """A review form refused before any filing (an action the page does not offer) shows the draft
+    again beside the error: a read, journaled once, and nothing to lock."""
+    draft = _start(applicant)
+    draft_id = draft.rsplit("/", 1)[1]
+    page = applicant.get(f"{draft}/review")
+    before = _journal(app, draft_id)
+    refused, reads, locking = _draft_statements(app, lambda: applicant.post(
+        f"{draft}/review", data={"action": "withdraw", "csrf_token": csrf(page.text)}, follow_redirects=False
+    ))
+    assert refused.status_code == 422
+    assert [action for action, _detail in _journal(app, draft_id)[len(before):]] == ["application_draft:read"]
+    assert len(reads) == 1 and locking == [], reads
+    assert _draft_row(app, draft) is not None
+
+
+def test_a_file_without_its_document_locks_the_draft_once_and_journals_one_read(app: FastAPI, applicant) -> None:
+    """A file sent with no document named in the step before: the draft is locked once, to be filed,
+    and, refused, journaled as what happened to it: one read."""
+    draft = _start(applicant)
+    draft_id = draft.rsplit("/", 1)[1]
+    page = applicant.get(f"{draft}/review")
+    before = _journal(app, draft_id)
+    refused, reads, locking = _draft_statements(app, lambda: applicant.post(
+        f"{draft}/review", data={"action": "file", "csrf_token": csrf(page.text)},
+        files={"evidence_file": ("contrato.png", png_bytes(), "image/png")}, follow_redirects=False,
+    ))
+    assert refused.status_code == 422
+    assert "in the step before" in " ".join(parse(refused.text).xpath("string(//div[@class='error-summary'])").split())
+    assert [action for action, _detail in _journal(app, draft_id)[len(before):]] == ["application_draft:read"]
+    assert len(reads) == len(locking) == 1, reads
+    assert _draft_row(app, draft) is not None

@@ -143,9 +143,10 @@ def get(session: Session, actor: Actor, draft_id: str, purpose: str, *, lock: bo
 
 def owned(session: Session, actor: Actor, draft_id: str, *, lock: bool = False) -> ApplicationDraft:
     """The actor's own draft, checked as `get` checks it but not journaled: only for an act that
-    journals itself in the same transaction (`submit`), so that it can take its locks in the order
-    every filing does (person, case number, then the audit chain's head) instead of holding the head
-    from a read entry first, which on PostgreSQL could deadlock with a filing running beside it.
+    journals itself in the same transaction (`save_step`, `discard`, `submit`), so that the act is
+    journaled once, as what it was, and a filing can take its locks in the order every filing does
+    (person, case number, then the audit chain's head) instead of holding the head from a read entry
+    first, which on PostgreSQL could deadlock with a filing running beside it.
 
     `lock` holds the draft's row until the transaction ends, read afresh: every act that changes a
     draft (save a step, discard, submit) takes it first, so two tabs saving at once do not lose one
@@ -211,8 +212,16 @@ def save_step(
 
 
 def discard(session: Session, actor: Actor, draft_id: str, purpose: str) -> None:
-    """Delete the actor's own draft and everything typed in it."""
-    draft = get(session, actor, draft_id, purpose, lock=True)
+    """Delete the actor's own draft and everything typed in it.
+
+    The draft is locked once, here, and the act journaled once, as a discard: reading the draft to
+    delete it is part of deleting it, not a read of its answers of its own.
+
+    Raises:
+        NotFound: not the actor's own draft.
+    """
+    purpose = audit.check_purpose(purpose)
+    draft = owned(session, actor, draft_id, lock=True)  # journaled below, as the discard
     session.execute(delete(ApplicationDraft).where(ApplicationDraft.id == draft.id))
     audit.record(session, actor, DISCARD, OBJECT, draft.id, purpose, {"programme": f"{draft.programme_id}@{draft.programme_version}"})
 

@@ -351,26 +351,34 @@ def _file(request: Request, draft_id: str, posted: PostedForm) -> Response:
     settings = request.app.state.settings
     with database(request) as db:
         actor = signed_in(request, db, Role.APPLICANT)
-        # Checked here, journaled below by whichever branch runs: a filing journals its draft with
-        # the case it became, after taking its locks in the order every filing takes them.
-        draft = drafts.owned(db, actor, draft_id, lock=True)
         if data is not None and data.action == "save":
+            # Each step was saved as it was sent: nothing changes here, so the draft is read, not locked.
             drafts.get(db, actor, draft_id, PURPOSE)
             db.commit()
             response = _go("/my/cases")
             flash(response, request, _("Your answers are saved. Continue from “My cases” whenever you are ready."), "success")
             return response
-        evidence = (draft.answers or {}).get("evidence", {})
-        if upload is not None and not evidence.get("evidence_kind"):
-            form.add_error("evidence_file", _("Say what the document is and the date written on it in the step before, then add the file."))
-            data = None
-        if data is None:
-            drafts.get(db, actor, draft_id, PURPOSE)
+        if data is None:  # shown again, beside its errors: a read, and nothing to lock
+            draft = drafts.get(db, actor, draft_id, PURPOSE)
             context = _review_context(db, draft, form)
             db.commit()
             return render(request, "applicant/draft_review.html", context, status_code=422)
+        evidence: dict[str, Any] = {}
+        if upload is not None:
+            # The file belongs to the document of the evidence step: the draft is locked before it is
+            # checked, as the filing would lock it, so the step filed is the one the file was checked
+            # against. Journaled below by whichever branch runs: a refusal as a read, a filing with the
+            # case it became.
+            draft = drafts.owned(db, actor, draft_id, lock=True)
+            evidence = (draft.answers or {}).get("evidence", {})
+            if not evidence.get("evidence_kind"):
+                form.add_error("evidence_file", _("Say what the document is and the date written on it in the step before, then add the file."))
+                drafts.get(db, actor, draft_id, PURPOSE)  # the row already read and locked: journaled, not read again
+                context = _review_context(db, draft, form)
+                db.commit()
+                return render(request, "applicant/draft_review.html", context, status_code=422)
         try:
-            filed = drafts.submit(db, settings, actor, draft.id, PURPOSE)
+            filed = drafts.submit(db, settings, actor, draft_id, PURPOSE)
             if upload is not None:
                 flows.add_evidence(
                     db, settings, actor, filed.case.id, upload.file, upload.content_type, kind=str(evidence["evidence_kind"]),
