@@ -117,3 +117,24 @@ def test_sqlite_writers_in_other_processes_wait_on_the_writers_lock_file(tmp_pat
         assert other_process_sees() == "free"
     finally:
         engine.dispose()
+
+
+def test_migration_0007_gives_every_published_programme_id_its_row(fresh_database_url):
+    engine = make_engine(fresh_database_url)
+    try:
+        upgrade(engine, "0006_registration_addresses")
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO jurisdictions (code, name, created_at) VALUES ('ARG', 'Argentina', CURRENT_TIMESTAMP)"))
+            for version in (1, 2):
+                connection.execute(text(
+                    "INSERT INTO programme_versions (programme_id, version, jurisdiction_code, title, effective_from,"
+                    " window_opens, document, sha256, published_at)"
+                    " VALUES ('arg-test-2026', :version, 'ARG', 'Test', '2026-01-01', '2026-01-01', 'id: arg-test-2026',"
+                    " :sha256, CURRENT_TIMESTAMP)"
+                ), {"version": version, "sha256": str(version) * 64})
+        upgrade(engine)
+        with engine.connect() as connection:
+            ids = list(connection.scalars(text("SELECT programme_id FROM programme_ids")))
+        assert ids == ["arg-test-2026"]
+    finally:
+        engine.dispose()

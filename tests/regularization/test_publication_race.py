@@ -87,3 +87,35 @@ def test_two_documents_published_at_once_under_one_version_store_the_first_and_r
     checksums, journaled = _published(fresh_engine)
     first = hashlib.sha256(ARG_PROGRAMME.encode("utf-8")).hexdigest()
     assert checksums == [first] and journaled == 1
+
+
+def test_one_programme_id_published_at_once_for_two_jurisdictions_stays_in_the_first(fresh_engine, admin) -> None:
+    """Version 1 for Argentina and version 2 of the same id for Brazil: different versions, so the
+    unique key does not meet them, and the second used to read no version of the id, pass the check
+    that it belongs to no other jurisdiction, and store the id's second version in another State.
+    It now waits for the first and gets the 409 it would get one after the other."""
+    with Session(fresh_engine, expire_on_commit=False) as session:
+        brazil = actor_for(make_user(session, Role.PROGRAMME_ADMIN, "BRA"))
+        session.commit()
+    elsewhere = ARG_PROGRAMME.replace("version: 1", "version: 2").replace("jurisdiction: ARG", "jurisdiction: BRA")
+    refusals: list[str] = []
+
+    def publish(actor: Actor, document: str):
+        def run(session: Session) -> None:
+            try:
+                service.publish_programme(session, actor, document, purpose="test: one id for two States at once")
+            except Exception as error:
+                refusals.append(str(error))
+                raise
+        return run
+
+    waited, second = race(_requests(fresh_engine), publish(admin, ARG_PROGRAMME), publish(brazil, elsewhere))
+    assert second == "conflict"
+    assert waited, "the second publication did not wait for the first"
+    assert refusals == ["programme arg-test-2026 belongs to jurisdiction ARG, not BRA"]
+    with Session(fresh_engine) as session:
+        stored = session.execute(
+            select(ProgrammeVersion.version, ProgrammeVersion.jurisdiction_code).where(ProgrammeVersion.programme_id == "arg-test-2026")
+        ).all()
+        session.rollback()
+    assert [tuple(row) for row in stored] == [(1, "ARG")]

@@ -44,6 +44,23 @@ class ProgrammeVersion(Base):
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
+class ProgrammeId(Base):
+    """A programme id that has been published, and when a publication of it last took its row.
+
+    Its row is the lock under which a new version of the id is checked against the versions already
+    stored and then stored (`amparo.regularization.repository.lock_programme_id`): versions of one id
+    published at the same moment then see one another, where each used to read the id's versions
+    before any was stored, so that versions 1 and 2 of one id could both pass the check that the id
+    belongs to no other jurisdiction, and land in two. The unique key (programme_id, version) meets
+    only publications of the same version.
+    """
+
+    __tablename__ = "programme_ids"
+
+    programme_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class SigningKey(Base):
     """A jurisdiction's Ed25519 certificate key. The private key is stored encrypted (PKCS#8) under a
     passphrase derived from the deployment's secret key, so a copy of the database alone cannot sign."""

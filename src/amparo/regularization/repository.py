@@ -17,6 +17,7 @@ from amparo.regularization.models import (
     Certificate,
     EmployerInvitation,
     EvidenceRecord,
+    ProgrammeId,
     ProgrammeVersion,
     SigningKey,
 )
@@ -28,6 +29,24 @@ REGISTRATION_MARK = "(self-registration)"
 def programme_versions(session: Session, programme_id: str) -> list[ProgrammeVersion]:
     query = select(ProgrammeVersion).where(ProgrammeVersion.programme_id == programme_id).order_by(ProgrammeVersion.version)
     return list(session.scalars(query))
+
+
+def lock_programme_id(session: Session, programme_id: str) -> None:
+    """Hold the programme id's row (`ProgrammeId`) until the transaction ends, creating it on the id's
+    first publication, in one atomic upsert.
+
+    A publication of the same id running beside this one waits here until this one commits or rolls
+    back, and the versions it reads afterwards include this one's. On SQLite the upsert, a write,
+    takes the database's one write lock, which serialises the same way.
+    """
+    table = ProgrammeId.__table__
+    now = utcnow()
+    statement = (
+        insert_for(session.get_bind().dialect.name, table)
+        .values(programme_id=programme_id, last_published_at=now)
+        .on_conflict_do_update(index_elements=[table.c.programme_id], set_={"last_published_at": now})
+    )
+    session.execute(statement)
 
 
 def _latest_versions_statement(by_jurisdiction: bool) -> Select[tuple[ProgrammeVersion]]:

@@ -93,23 +93,22 @@ def publish_programme(session: Session, actor: Actor | None, document: str, *, p
         ensure_jurisdiction(session, programme.jurisdiction)
     else:
         require_jurisdiction(session, programme.jurisdiction, field="jurisdiction")
+    # The versions read above were read unlocked: a publication of the same id at the same moment (a
+    # double submit, or another version for another jurisdiction) read no version either. Under the
+    # id's lock they are read again, and the second is answered as if it had come after the first:
+    # the same document with its stored row, another with the Conflict it would get then.
+    repository.lock_programme_id(session, programme.id)
+    stored = _stored_version(session, programme, sha256)
+    if stored is not None:
+        return stored
     row = ProgrammeVersion(
         programme_id=programme.id, version=programme.version, jurisdiction_code=programme.jurisdiction,
         title=programme.title, effective_from=programme.effective, window_opens=programme.window.opens,
         window_closes=programme.window.closes, document=document, sha256=sha256,
         published_by=actor.user_id if actor else None, published_at=dt.datetime.now(dt.UTC),
     )
-    try:
-        # A publication of the same id and version at the same moment (a double submit, the CLI and
-        # the page at once) read no version either, and may win the unique key: it is then answered
-        # as if it had come first, the same document with its stored row, another with a Conflict.
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        stored = _stored_version(session, programme, sha256)
-        if stored is None:
-            raise
-        return stored
+    session.add(row)
+    session.flush()
     audit.record(
         session, actor, Action.PROGRAMME_PUBLISH.value, "programme", f"{programme.id}@{programme.version}", purpose,
         {"sha256": sha256, "jurisdiction": programme.jurisdiction}, username=None if actor else "cli",
