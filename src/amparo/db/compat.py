@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String
+from sqlalchemy import JSON, BigInteger, Connection, DateTime, Integer, String, Table, func, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -68,3 +68,24 @@ def insert_for(dialect_name: str, table: Any) -> Any:
     from sqlalchemy.dialects import sqlite
 
     return sqlite.insert(table)
+
+
+def new_ids(connection: Connection, table: Table, count: int) -> list[int]:
+    """`count` ids for new rows of `table` (an integer `id` primary key the database assigns), in
+    increasing order, the ids the database would give them: so a batch can insert its rows without
+    `RETURNING` and know their ids.
+
+    PostgreSQL draws them from the column's sequence (concurrent writers get other ids, as they
+    would). SQLite gives a new row the largest id plus one, so the batch's rows get the next `count`
+    after the largest; call it only while the transaction holds the write lock (after a write), so no
+    other writer can take them.
+    """
+    if count <= 0:
+        return []
+    if connection.dialect.name == "postgresql":
+        sequence = connection.scalar(select(func.pg_get_serial_sequence(table.name, "id")))
+        drawn = connection.scalars(text("SELECT nextval(CAST(:sequence AS regclass)) FROM generate_series(1, :count)"),
+                                   {"sequence": sequence, "count": count})
+        return sorted(int(i) for i in drawn)
+    last = connection.scalar(select(func.max(table.c.id))) or 0
+    return list(range(last + 1, last + 1 + count))
