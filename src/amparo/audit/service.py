@@ -135,6 +135,10 @@ def _append(session: Session, rows: list[dict[str, Any]]) -> list[Recorded]:
     if group.DEFERRED in session.info:
         session.info.setdefault(group.PENDING, []).extend(rows)
         return []
+    # The act's own pending rows are written first, outside the chain's lock: the head row (one for
+    # the whole chain) is then held only for the entry, the head's move and the commit, not for the
+    # act's inserts that the entry's statements would otherwise flush inside it.
+    session.flush()
     repository.append_chained(session, rows)
     return [Recorded(id=row["id"], hash=row["hash"]) for row in rows]
 
