@@ -87,11 +87,12 @@ def application(session: Session, case_id: int) -> Application | None:
     return session.get(Application, case_id)
 
 
-def applications(session: Session, case_ids: list[int]) -> dict[int, Application]:
-    """The applications of these cases (those that have one), by case id, in one query."""
+def applications(session: Session, case_ids: list[int]) -> dict[int, Any]:
+    """What a queue row shows of these cases' applications (`QUEUE_APPLICATION` rows, for those that
+    have one), by case id, in one query."""
     if not case_ids:
         return {}
-    return {a.case_id: a for a in session.scalars(select(Application).where(Application.case_id.in_(case_ids)))}
+    return {a.case_id: a for (a,) in session.execute(select(QUEUE_APPLICATION).where(Application.case_id.in_(case_ids)))}
 
 
 def application_by_intake_key(session: Session, intake_key: str) -> Application | None:
