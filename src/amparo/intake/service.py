@@ -24,7 +24,6 @@ import getpass
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -43,6 +42,7 @@ from amparo.db.compat import utcnow
 from amparo.db.session import session_scope
 from amparo.errors import InvalidInput, NotFound
 from amparo.intake import repository
+from amparo.intake.connection import import_connection
 from amparo.intake.parse import Context, Problem, Source
 from amparo.intake.pipeline import Checked, Checker, Outcome, Rejected, checked_batches, default_workers, service_problem
 from amparo.intake.report import Report
@@ -202,10 +202,11 @@ def import_rows(
     with (
         Report(report_path) as report,
         checked_batches(_batches(iter(rows), batch_size), checker, workers) as work,
-        _import_connection(engine) as connection,
+        import_connection(engine) as (connection, committed),
     ):
         for _, outcomes in work.batches:
             _file_batch(connection, settings, outcomes, purpose, file_applications, actor, operator_name, work.sign).add_to(summary, report)
+            committed()
             summary.batches += 1
             summary.bytes_read = bytes_read() if bytes_read else 0
             summary.seconds = time.perf_counter() - started
@@ -221,38 +222,6 @@ def import_rows(
             username=None if actor else operator_name,
         )
     return summary
-
-
-#: SQLite page cache for an import's connection (KiB, as PRAGMA cache_size takes a negative number).
-#: A file of millions of rows grows indexes with random keys (audit hashes, name keys) far past the
-#: default 2 MB cache; 256 MB keeps their upper levels in memory.
-SQLITE_IMPORT_CACHE_KIB = 256 * 1024
-#: WAL pages after which an import's commit copies the WAL into the database (SQLite's default 1,000).
-#: A batch of 500 rows writes more than 1,000 pages, so the default checkpointed at every commit,
-#: copying the pages every batch touches (index roots, the counter, the audit head) each time: 45%
-#: of an import's commit time. 10,000 pages (40 MB of WAL at most) copies them once in ten batches.
-SQLITE_IMPORT_CHECKPOINT_PAGES = 10_000
-
-
-@contextmanager
-def _import_connection(engine: Engine) -> Iterator[Connection]:
-    """The one connection an import writes with; on SQLite with the import's page cache and checkpoint
-    interval, put back before the connection returns to the pool (where live requests would get them)."""
-    with engine.connect() as connection:
-        if connection.dialect.name != "sqlite":
-            yield connection
-            return
-        # On the driver's connection, which runs PRAGMAs outside any transaction (no write lock taken).
-        driver = connection.connection.driver_connection
-        saved = {name: driver.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "wal_autocheckpoint")}
-        driver.execute(f"PRAGMA cache_size=-{SQLITE_IMPORT_CACHE_KIB}")
-        driver.execute(f"PRAGMA wal_autocheckpoint={SQLITE_IMPORT_CHECKPOINT_PAGES}")
-        try:
-            yield connection
-        finally:
-            if not connection.invalidated:  # an interrupted statement (Ctrl-C) invalidates, and closes, it
-                for name, value in saved.items():
-                    driver.execute(f"PRAGMA {name}={int(value)}")
 
 
 def _operator(session: Session, username: str, jurisdiction: str) -> Actor:
