@@ -183,6 +183,25 @@ def test_programme_upload_shows_errors_with_lines_then_checks_and_publishes(app:
         assert "arg-web-2027" in admin.get("/admin/programmes").text
 
 
+def test_publishing_other_content_under_a_published_version_is_refused_on_the_page(app: FastAPI) -> None:
+    """Versions never change: the page says so beside the document, lists what is published, and
+    stores nothing."""
+    changed = PROGRAMME.replace("arg-web-2026", "arg-web-2028")
+    with client_for(app) as admin:
+        sign_in(admin, "admin@arg.example")
+        page = admin.get("/admin/programmes")
+        assert admin.post("/admin/programmes", data={"document": changed, "action": "publish", "csrf_token": csrf(page.text)},
+                          follow_redirects=False).status_code == 303
+        other = changed.replace("title:", "title: Changed —", 1)
+        assert other != changed
+        refused = admin.post("/admin/programmes", data={"document": other, "action": "publish", "csrf_token": csrf(page.text)})
+        assert refused.status_code == 409
+        doc = parse(refused.text)
+        assert "already published with other content" in doc.xpath("string(//div[@class='error-summary'])")
+        assert "arg-web-2028" in doc.text_content()  # the published list, read again after the refusal
+        assert "Changed —" not in admin.get("/admin/programmes").text
+
+
 def test_staff_pages_are_refused_to_applicants(app: FastAPI) -> None:
     with client_for(app) as client:
         register(client)

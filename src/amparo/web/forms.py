@@ -1,7 +1,7 @@
 """Forms are Pydantic models; a failed form comes back with each error beside its field.
 
-A view reads a form with `read_form` (POST) or `validate_form` (GET query), and hands the
-`FormState` to its template, where the `forms.html` macros draw each field with its label, the
+A POST view takes its form as a `PostedForm` parameter and checks it with `validate_form` (as a GET
+view checks its query), and hands the `FormState` to its template, where the `forms.html` macros draw each field with its label, the
 person's input, its error (`aria-invalid`, `aria-describedby`) and, above the form, an error summary
 (`role="alert"`) linking to each field. Labels come from the model (`Field(title=N_("State"))`), so
 one string names the field in the summary and beside the input.

@@ -31,7 +31,7 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     # The templates ship with the package and change only with a new release, which restarts the
-    # server: no need to stat every template file on every page.
+    # server: no need to stat every template file on every page (restart `amparo serve` after editing one).
     auto_reload=False,
 )
 # `{% trans %}` collapses whitespace, so a reflowed template does not change its msgids.

@@ -85,6 +85,7 @@ def upload(request: Request, posted: PostedForm) -> Response:
         published = service.list_programmes(db, actor.jurisdiction)
         errors: list[dict[str, Any]] = []
         report = None
+        refused: int | None = None
         if data is not None and text and form.valid:
             form.values["document"] = text
             errors, report = _check(text, filename)
@@ -93,11 +94,14 @@ def upload(request: Request, posted: PostedForm) -> Response:
                     row = service.publish_programme(db, actor, text, purpose="programme administrator publishes a programme")
                 except (Conflict, Forbidden, InvalidInput) as error:
                     db.rollback()
+                    refused = error.status_code
                     form.add_error("document", error.message)
+                    # The rollback expired the list read above; the page shows it again, read afresh.
+                    published = service.list_programmes(db, actor.jurisdiction)
                 else:
                     db.commit()
                     response = RedirectResponse("/admin/programmes", status_code=303)
                     flash(response, request, _("Programme {id} version {version} is published.", id=row.programme_id, version=row.version), "success")
                     return response
-        status = 422 if errors or not form.valid else 200
+        status = refused or (422 if errors or not form.valid else 200)
     return render(request, "admin/programmes.html", {"form": form, "published": published, "errors": errors, "report": report}, status_code=status)
