@@ -6,10 +6,14 @@ into the database file and syncs it. Run by the committing connection (SQLite's 
 checkpoint), that copy and its sync held up the writer between batches: about as long as the
 commit itself at 150,000 rows, growing with the database. Here a thread of the importing process,
 on a connection of its own, checkpoints what each batch committed while the writer files the next
-one; a PASSIVE checkpoint never blocks the writer, and SQLite starts the WAL over at the next commit
-once everything in it is copied. Both connections run `synchronous=FULL`: a commit is durable when
-its frames are synced to the WAL, as before, and a checkpoint syncs the database file before the WAL
-may be reused.
+one; a PASSIVE checkpoint never blocks the writer. Both connections run `synchronous=FULL`: a commit
+is durable when its frames are synced to the WAL, as before, and a checkpoint syncs the database file
+before the WAL may be reused.
+
+SQLite starts the WAL over only at a commit whose transaction began when everything in the WAL was
+already copied, which a writer that never waits for the checkpoint never sees: the WAL then grows
+without end (11 GB after 940,000 rows). So once the WAL holds more than `SQLITE_IMPORT_WAL_PAGES`,
+the writer waits for the checkpoint of its last commit before it begins the next batch.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from sqlalchemy import Connection, Engine
 #: A file of millions of rows grows indexes with random keys (audit hashes, name keys) far past the
 #: default 2 MB cache; 256 MB keeps their upper levels in memory.
 SQLITE_IMPORT_CACHE_KIB = 256 * 1024
+#: WAL pages past which the writer waits for a checkpoint, so that the WAL starts over (4 KiB pages:
+#: 160 MB, four to six batches of 1,000 rows).
+SQLITE_IMPORT_WAL_PAGES = 40_000
 
 
 @contextmanager
@@ -57,13 +64,15 @@ def import_connection(engine: Engine) -> Iterator[tuple[Connection, Callable[[],
 class Checkpointer:
     """Checkpoints an SQLite database in a thread of its own, once after each commit it is told of.
 
-    At most one checkpoint runs, and `committed` waits for the previous one to finish before asking
-    for the next, so the WAL holds at most about two batches' pages even when checkpoints are slower
-    than batches.
+    At most one checkpoint runs: `committed` waits for the previous one to finish before asking for
+    the next, and for that one too when the WAL has grown past `wal_pages`.
     """
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, wal_pages: int = SQLITE_IMPORT_WAL_PAGES):
         self._raw = engine.raw_connection()
+        self._wal_pages = wal_pages
+        #: Pages in the WAL when the last checkpoint ran (copied or not).
+        self._in_wal = 0
         self._wanted = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
@@ -78,12 +87,17 @@ class Checkpointer:
         Raises: what the previous checkpoint raised, but for a busy database (a live request's own
         checkpoint running: the next one copies what this one would have).
         """
+        self._wait()
+        self._idle.clear()
+        self._wanted.set()
+        if self._in_wal > self._wal_pages:
+            self._wait()
+
+    def _wait(self) -> None:
         self._idle.wait()
         if self._error is not None:
             error, self._error = self._error, None
             raise error
-        self._idle.clear()
-        self._wanted.set()
 
     def close(self) -> None:
         """Wait for the checkpoint running, if any, and end the thread."""
@@ -100,7 +114,7 @@ class Checkpointer:
                 if self._closing:
                     return
                 try:
-                    self._raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    _, self._in_wal, _ = self._raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                 except sqlite3.OperationalError as exc:
                     if "locked" not in str(exc) and "busy" not in str(exc):
                         self._error = exc
