@@ -6,6 +6,8 @@ confirm that the person is on file, which is itself personal data.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.orm import Session
 
 from amparo.audit import service as audit
@@ -26,15 +28,22 @@ _PERSON_PAGE = Page[Person]
 
 def facts(session: Session, person: Person, actor: Actor) -> RecordFacts:
     """What the scope table needs to know about `person` to relate `actor` to them."""
-    assigned = repository.assigned_person_ids(session, actor.user_id, [person.id])
+    return _with_assignment(session, _facts_without_assignment(session, person, actor), actor)
+
+
+def _facts_without_assignment(session: Session, person: Person, actor: Actor) -> RecordFacts:
     consents = repository.consents_by_person(session, [person.id]) if actor.consular_state else {}
     return RecordFacts(
         jurisdiction=person.jurisdiction_code,
         person_id=person.id,
-        assigned_user_id=actor.user_id if person.id in assigned else None,
         nationalities=frozenset(person.nationality_codes),
         consular_consent=consents.get(person.id, frozenset()),
     )
+
+
+def _with_assignment(session: Session, known: RecordFacts, actor: Actor) -> RecordFacts:
+    assigned = repository.assigned_person_ids(session, actor.user_id, [known.person_id])
+    return replace(known, assigned_user_id=actor.user_id if known.person_id in assigned else None)
 
 
 def may(session: Session, person: Person, actor: Actor, action: Action) -> bool:
@@ -44,14 +53,10 @@ def may(session: Session, person: Person, actor: Actor, action: Action) -> bool:
     query) is looked up only when their other relations do not already grant the action: a
     caseworker reading a person of their own State never needs it.
     """
-    consents = repository.consents_by_person(session, [person.id]) if actor.consular_state else {}
-    known = RecordFacts(
-        jurisdiction=person.jurisdiction_code, person_id=person.id, nationalities=frozenset(person.nationality_codes),
-        consular_consent=consents.get(person.id, frozenset()),
-    )
+    known = _facts_without_assignment(session, person, actor)
     if policy.allows(actor.role, action, policy.relations(actor, known) - {policy.Relation.NONE}):
         return True
-    return policy.is_allowed(actor, action, facts(session, person, actor))
+    return policy.is_allowed(actor, action, _with_assignment(session, known, actor))
 
 
 def not_found(person_id: object) -> NotFound:
