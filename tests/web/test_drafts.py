@@ -403,20 +403,13 @@ def test_one_saved_step_locks_the_draft_once_and_journals_one_write(app: FastAPI
     Now the service alone locks it and journals the save; a form sent back with errors is one read."""
     from sqlalchemy import event
 
-    from amparo.audit.models import AuditEntry
-
     draft = _start(applicant)
     draft_id = draft.rsplit("/", 1)[1]
     _step(applicant, draft, "about", identity_kind="passport")
     _step(applicant, draft, "residence", arrived_on="2024-03-10")
 
     def journal() -> list[tuple[str, dict | None]]:
-        with app.state.sessionmaker() as db:
-            entries = db.scalars(
-                select(AuditEntry).where(AuditEntry.object_type == "application_draft", AuditEntry.object_id == draft_id)
-                .order_by(AuditEntry.id)
-            ).all()
-            return [(e.action, e.detail) for e in entries]
+        return _journal(app, draft_id)
 
     page = applicant.get(f"{draft}/about")  # going back to correct the first step
     before = journal()
