@@ -39,14 +39,7 @@ def lock_programme_id(session: Session, programme_id: str) -> None:
     back, and the versions it reads afterwards include this one's. On SQLite the upsert, a write,
     takes the database's one write lock, which serialises the same way.
     """
-    table = ProgrammeId.__table__
-    now = utcnow()
-    statement = (
-        insert_for(session.get_bind().dialect.name, table)
-        .values(programme_id=programme_id, last_published_at=now)
-        .on_conflict_do_update(index_elements=[table.c.programme_id], set_={"last_published_at": now})
-    )
-    session.execute(statement)
+    _lock_row(session, ProgrammeId.__table__, "programme_id", programme_id, "last_published_at")
 
 
 def _latest_versions_statement(by_jurisdiction: bool) -> Select[tuple[ProgrammeVersion]]:
@@ -134,14 +127,18 @@ def lock_registrations_from(session: Session, remote_addr: str) -> None:
     or rolls back, and a count it reads afterwards includes this one's registration. On SQLite the
     upsert, a write, takes the database's one write lock, which serialises the same way.
     """
-    table = RegistrationAddress.__table__
+    _lock_row(session, RegistrationAddress.__table__, "remote_addr", remote_addr[:64], "last_registered_at")
+
+
+def _lock_row(session: Session, table: Any, key: str, value: str, stamp: str) -> None:
+    """Hold the row of `table` whose primary key `key` is `value` until the transaction ends,
+    creating it (or stamping `stamp` with now) in one atomic upsert."""
     now = utcnow()
-    statement = (
+    session.execute(
         insert_for(session.get_bind().dialect.name, table)
-        .values(remote_addr=remote_addr[:64], last_registered_at=now)
-        .on_conflict_do_update(index_elements=[table.c.remote_addr], set_={"last_registered_at": now})
+        .values({key: value, stamp: now})
+        .on_conflict_do_update(index_elements=[table.c[key]], set_={stamp: now})
     )
-    session.execute(statement)
 
 
 def count_registrations(session: Session, remote_addr: str, since: dt.datetime) -> int:
