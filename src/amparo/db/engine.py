@@ -19,6 +19,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,8 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         # concurrent writers into second-long tail latencies.
         if not writers.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
             raise sqlite3.OperationalError(
-                f"database is locked: waited {SQLITE_BUSY_TIMEOUT_MS // 1000} s for another writer of this process"
+                f"database is locked: waited {SQLITE_BUSY_TIMEOUT_MS / 1000:g} s for another writer "
+                "(a thread of this process, or another process that opened the same database file)"
             )
         holders.add(id(dbapi_connection))
         try:
@@ -213,6 +215,11 @@ class _WriterQueue:
     uvicorn workers on one file) wait on an advisory lock on `<database>-writers.lock`, which the
     kernel hands to the next waiter the moment it is released — or the holder dies — instead of
     SQLite's polling. The thread lock is taken first, so one thread per process waits on the file.
+
+    Both waits end at the writer's timeout: a process that keeps the file lock (a long transaction,
+    stopped by SIGSTOP or a debugger) must cost the other processes' writers an error, not a hung
+    request. `flock` itself cannot time out, so when the file is taken a helper thread makes the
+    blocking call while the writer waits for it with a timeout (`_FileWait`).
     """
 
     def __init__(self, lock_file: Path | None) -> None:
@@ -220,30 +227,108 @@ class _WriterQueue:
         self._lock_file = lock_file if fcntl is not None else None
         self._fd: int | None = None
         self._pid: int | None = None
+        # Guards `_waiting` and the hand-over between a writer giving up and its helper getting the
+        # lock: either the writer takes the lock or the helper gives it back, never neither.
+        self._mutex = threading.Lock()
+        #: The helper's attempt still blocked in `flock`, if any: at most one per process.
+        self._waiting: _FileWait | None = None
 
     def acquire(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
         if not self._threads.acquire(timeout=timeout):
             return False
-        if self._lock_file is not None:
-            try:
-                fcntl.flock(self._descriptor(), fcntl.LOCK_EX)  # releases the GIL while it waits
-            except BaseException:
-                self._threads.release()
-                raise
-        return True
+        if self._lock_file is None:
+            return True
+        try:
+            locked = self._lock_file_until(deadline)
+        except BaseException:
+            self._threads.release()
+            raise
+        if not locked:
+            self._threads.release()
+        return locked
 
     def release(self) -> None:
         if self._lock_file is not None and self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._threads.release()
 
+    def _lock_file_until(self, deadline: float) -> bool:
+        """Take the file lock by `deadline` (a `time.monotonic()` value); called with the thread lock held."""
+        fd = self._descriptor()
+        with self._mutex:
+            attempt = self._waiting
+            if attempt is None:
+                # Uncontended, the lock costs one call. Not while a helper waits: the lock is the open
+                # file's, so this would also succeed the moment that helper got it for a writer who
+                # gave up, and the helper would then give it back under this writer.
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    pass
+                attempt = _FileWait()
+                threading.Thread(
+                    target=self._wait_for_file, args=(fd, attempt), name="amparo-writers-lock", daemon=True
+                ).start()  # daemon: a helper still blocked must not keep the process from exiting
+                self._waiting = attempt  # only once started (it cannot finish before: we hold the mutex)
+            # A helper left waiting by a writer who gave up works for this one now, so that one
+            # thread per process still waits on the file.
+            attempt.abandoned = False
+        try:
+            attempt.done.wait(max(0.0, deadline - time.monotonic()))
+        except BaseException:  # an exit exception (Ctrl-C) while waiting: nothing may stay locked
+            self._settle(fd, attempt, keep=False)
+            raise
+        return self._settle(fd, attempt, keep=True)
+
+    def _settle(self, fd: int, attempt: _FileWait, *, keep: bool) -> bool:
+        with self._mutex:
+            if not attempt.done.is_set():
+                attempt.abandoned = True  # too late: the helper gives the lock back when it gets it
+                return False
+        if not keep:
+            if attempt.error is None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            return False
+        if attempt.error is not None:
+            raise attempt.error
+        return True
+
+    def _wait_for_file(self, fd: int, attempt: _FileWait) -> None:
+        # The helper's lock serves the writer: flock locks belong to the open file, not the thread.
+        error: BaseException | None = None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # releases the GIL while it waits
+        except BaseException as exc:  # handed to the writer, which raises it
+            error = exc
+        with self._mutex:
+            self._waiting = None
+            if not attempt.abandoned:
+                attempt.error = error
+                attempt.done.set()
+            elif error is None:
+                fcntl.flock(fd, fcntl.LOCK_UN)  # its writer gave up and no other took it over
+
     def _descriptor(self) -> int:
         # Opened once per process (a forked child must not share its parent's open file, or the two
-        # would hold one lock); called with the thread lock held.
+        # would hold one lock); called with the thread lock held. A child has none of its parent's
+        # helpers, so it forgets their attempt, and the mutex, which one of them may have held.
         if self._fd is None or self._pid != os.getpid():
             self._fd = os.open(self._lock_file, os.O_RDWR | os.O_CREAT, 0o600)
             self._pid = os.getpid()
+            self._mutex = threading.Lock()
+            self._waiting = None
         return self._fd
+
+
+class _FileWait:
+    """One blocking `flock` made by a helper thread for the writer that holds the thread lock."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()  # set, under the queue's mutex, when the writer has the lock (or `error`)
+        self.abandoned = False  # the writer gave up: the helper gives the lock back as soon as it has it
+        self.error: BaseException | None = None
 
 
 _WRITE_LOCKS: dict[str, _WriterQueue] = {}
