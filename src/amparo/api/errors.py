@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from amparo.errors import AmparoError
@@ -105,6 +106,26 @@ def install_error_handlers(app: FastAPI) -> None:
         else:
             message = str(exc.detail)
         return render_error(request, exc.status_code, code, message, [], getattr(exc, "headers", None))
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError) -> Response:
+        # The database could not do the work: SQLite's write lock still held by another writer when the
+        # request's wait ran out, or the server unreachable or shutting down. Nothing was committed (the
+        # session's transaction is rolled back on the way out), and trying again later is the remedy: a
+        # 503 saying so, not the 500 of a defect.
+        if "database is locked" in str(exc.orig):
+            log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
+            return render_error(
+                request, 503, "database_busy",
+                "The database is busy with other changes and this request waited too long; nothing was saved. "
+                "Try again in a few seconds.", [], {"Retry-After": "5"},
+            )
+        log.error("database unavailable on %s %s", request.method, request.url.path, exc_info=exc)
+        return render_error(
+            request, 503, "database_unavailable",
+            "The database could not be reached; nothing was saved. Try again in a minute; if it keeps "
+            "happening, tell the administrator the time it happened.", [], {"Retry-After": "60"},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

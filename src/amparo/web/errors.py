@@ -28,6 +28,7 @@ PAGES: dict[int, tuple[str, str]] = {
     422: (N_("Some information needs correcting"), N_("Check the values below, correct them and try again.")),
     429: (N_("Too many attempts"), N_("Please wait a few minutes before trying again.")),
     500: (N_("Something went wrong on our side"), N_("Nothing was saved. Please try again in a moment.")),
+    503: (N_("The service is busy or unavailable"), N_("Nothing was saved. Please try again in a few moments.")),
 }
 GENERIC = (N_("Something went wrong"), N_("Please go back and try again."))
 
