@@ -1,10 +1,20 @@
-"""`amparo db`: create or migrate the database."""
+"""`amparo db`: create or migrate the database, and remove what it need not keep."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from typing import TYPE_CHECKING
+
 import typer
 
-app = typer.Typer(help="Database: create it or migrate it to this version of Amparo.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+app = typer.Typer(
+    help="Database: create it, migrate it to this version of Amparo, or remove personal data it need not keep.",
+    no_args_is_help=True,
+)
 
 URL_OPTION = typer.Option(None, "--url", help="Database URL; defaults to AMPARO_DATABASE_URL or the SQLite file in AMPARO_DATA_DIR.")
 
@@ -58,3 +68,103 @@ def current(url: str | None = URL_OPTION) -> None:
     head = head_revision()
     state = "up to date" if revision == head else "run `amparo db upgrade`"
     typer.echo(f"{shown(target)}: revision {revision or 'none (empty)'}; newest {head} ({state})")
+
+
+@app.command()
+def prune(
+    url: str | None = URL_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="Print what was removed as JSON."),
+    batch_size: int | None = typer.Option(
+        None, "--batch-size", min=1,
+        help="Rows removed per table in one transaction (default: amparo.auth.retention.BATCH); lower it if a run "
+        "holds locks too long.",
+    ),
+) -> None:
+    """Remove the sign-in attempts and registration addresses (personal data) that no rate limit counts any more:
+    those from before its window, AMPARO_LOGIN_WINDOW_SECONDS. Prints the rows removed per table and the cutoff;
+    journals the counts, never an address. Run it daily, e.g. from cron."""
+    from amparo.auth import retention
+    from amparo.cli.users import _os_user
+    from amparo.config import get_settings
+    from amparo.db.compat import utcnow
+    from amparo.db.session import session_scope
+
+    target = resolve_url(url)
+    engine = _migrated_engine(target)
+    now = utcnow()
+    settings = get_settings()
+    batch = batch_size or retention.BATCH
+    removed = {"login_attempts": 0, "registration_addresses": 0}
+    try:
+        while True:  # one transaction per batch: the locks taken are held only for one batch
+            with session_scope(engine) as session:
+                done = retention.prune(session, settings, now, operator=f"cli:{_os_user()}", batch=batch)
+            removed["login_attempts"] += done.login_attempts
+            removed["registration_addresses"] += done.registration_addresses
+            if not done.more_left:
+                break
+    finally:
+        engine.dispose()
+    if as_json:
+        report = {**removed, "login_attempts_before": done.login_attempts_before.isoformat(),
+                  "registration_addresses_before": done.registration_addresses_before.isoformat(),
+                  "window_seconds": settings.login_window_seconds}
+        typer.echo(json.dumps(report, indent=2))
+        return
+    window = settings.login_window_seconds
+    typer.echo(
+        f"login_attempts: removed {_rows(removed['login_attempts'])} recorded before {_instant(done.login_attempts_before)} "
+        f"(the sign-in and registration limits count the last {window} s)"
+    )
+    typer.echo(
+        f"registration_addresses: removed {_rows(removed['registration_addresses'])} last used before "
+        f"{_instant(done.registration_addresses_before)} (the registration limit counts the last {window} s)"
+    )
+
+
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
+def _instant(value: dt.datetime) -> str:
+    return value.isoformat(sep=" ", timespec="seconds")
+
+
+def _migrated_engine(target: str) -> Engine:
+    """An engine for `target`, once the database is known to answer and to be at the newest revision;
+    otherwise `ServiceUnavailable` saying which, and what to do (a scheduled run mails it as it is)."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from amparo.db.engine import make_engine
+    from amparo.db.migrations import current_revision, head_revision
+    from amparo.errors import ServiceUnavailable
+
+    parsed = make_url(target)
+    database = parsed.database or ""
+    if parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:") and not Path(database).exists():
+        # Connecting would create an empty file in its place.
+        raise ServiceUnavailable(
+            f"there is no database at {shown(target)}; check --url or AMPARO_DATABASE_URL / AMPARO_DATA_DIR, "
+            "or create it with `amparo db upgrade`"
+        )
+    engine = make_engine(target)
+    try:
+        revision = current_revision(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        raise ServiceUnavailable(
+            f"cannot reach the database at {shown(target)} ({reason}); check that it is running and that "
+            "--url or AMPARO_DATABASE_URL names it"
+        ) from None
+    head = head_revision()
+    if revision != head:
+        engine.dispose()
+        raise ServiceUnavailable(
+            f"the database at {shown(target)} is at revision {revision or 'none (empty)'}, not {head}: "
+            "run `amparo db upgrade` first"
+        )
+    return engine
