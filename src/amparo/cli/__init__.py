@@ -79,6 +79,15 @@ def main() -> None:
         typer.echo("Aborted.", err=True)
         sys.exit(1)
     except Exception as exc:
+        reason = _database_problem(exc)
+        if reason is not None and os.environ.get("AMPARO_DEBUG") != "1":
+            # Not a bug: the database is down, unreachable, locked or not migrated. Say so in one line.
+            typer.echo(
+                f"Error: the database could not do it ({reason}). Nothing more was done. Check that it is running, "
+                "that --url or AMPARO_DATABASE_URL names it, and that `amparo db upgrade` has been run.",
+                err=True,
+            )
+            sys.exit(1)
         # A bug or a broken installation: one line a person can report; the traceback on request.
         if os.environ.get("AMPARO_DEBUG") == "1":
             raise
@@ -89,3 +98,13 @@ def main() -> None:
         )
         sys.exit(1)
     sys.exit(result if isinstance(result, int) else 0)
+
+
+def _database_problem(exc: BaseException) -> str | None:
+    """The driver's first line when `exc` is the database refusing or failing (not a bug of ours)."""
+    from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+
+    if not isinstance(exc, (OperationalError, ProgrammingError)) or not isinstance(exc, DBAPIError):
+        return None
+    lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
+    return lines[0] if lines else type(exc).__name__

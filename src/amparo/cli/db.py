@@ -60,12 +60,15 @@ def current(url: str | None = URL_OPTION) -> None:
     from amparo.db.migrations import current_revision, head_revision
 
     target = resolve_url(url)
+    head = head_revision()
+    if _missing_sqlite_file(target):  # connecting would create an empty file in its place
+        typer.echo(f"{shown(target)}: no database there; newest {head} (create it with `amparo db upgrade`)")
+        raise typer.Exit(1)
     engine = make_engine(target)
     try:
         revision = current_revision(engine)
     finally:
         engine.dispose()
-    head = head_revision()
     state = "up to date" if revision == head else "run `amparo db upgrade`"
     typer.echo(f"{shown(target)}: revision {revision or 'none (empty)'}; newest {head} ({state})")
 
@@ -133,18 +136,13 @@ def _instant(value: dt.datetime) -> str:
 def _migrated_engine(target: str) -> Engine:
     """An engine for `target`, once the database is known to answer and to be at the newest revision;
     otherwise `ServiceUnavailable` saying which, and what to do (a scheduled run mails it as it is)."""
-    from pathlib import Path
-
-    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import DBAPIError
 
     from amparo.db.engine import make_engine
     from amparo.db.migrations import current_revision, head_revision
     from amparo.errors import ServiceUnavailable
 
-    parsed = make_url(target)
-    database = parsed.database or ""
-    if parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:") and not Path(database).exists():
+    if _missing_sqlite_file(target):
         # Connecting would create an empty file in its place.
         raise ServiceUnavailable(
             f"there is no database at {shown(target)}; check --url or AMPARO_DATABASE_URL / AMPARO_DATA_DIR, "
@@ -168,3 +166,15 @@ def _migrated_engine(target: str) -> Engine:
             "run `amparo db upgrade` first"
         )
     return engine
+
+
+def _missing_sqlite_file(target: str) -> bool:
+    """A SQLite URL naming a file that does not exist (in-memory databases are never missing)."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(target)
+    database = parsed.database or ""
+    return parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:") and not database.startswith("file:") \
+        and not Path(database).exists()
