@@ -1,4 +1,5 @@
-"""Users, their API and web tokens, and login attempts (for rate limiting and the audit trail)."""
+"""Users, their API and web tokens, and the sign-in rate limiter's recent attempts (sign-in outcomes are
+journaled in the audit chain; `amparo db prune` removes attempts older than the limiter's window)."""
 
 from __future__ import annotations
 
