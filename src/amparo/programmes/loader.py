@@ -17,6 +17,7 @@ from amparo.safeguards.catalogue import load_catalogue
 from amparo.safeguards.rulefile import RuleDocument, parse_yaml, read_yaml, validate
 
 _EXAMPLES = "data"
+_WHAT = "programme document"
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def read_programme(path: str | Path) -> ProgrammeSource:
         InvalidInput: the file is missing, not YAML, or not a valid programme; the message names the
             file, the line and what was expected.
     """
-    return _from_document(read_yaml(path))
+    return _from_document(read_yaml(path, _WHAT))
 
 
 def load_programme(path: str | Path) -> Programme:
@@ -94,7 +95,7 @@ def load_programme(path: str | Path) -> Programme:
 
 def parse_programme_source(text: str, filename: str = "<programme>") -> ProgrammeSource:
     """Validate a programme given as YAML text, keeping its lines (for a check report that points at them)."""
-    return _from_document(parse_yaml(text, filename))
+    return _from_document(parse_yaml(text, filename, _WHAT))
 
 
 def parse_programme(text: str, filename: str = "<programme>") -> Programme:

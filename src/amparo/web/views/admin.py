@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import Field
 from starlette.datastructures import UploadFile
 
@@ -36,17 +37,65 @@ class ProgrammeForm(WebForm):
     action: str = Field("check", pattern="^(check|publish)$", title=N_("Action"))
 
 
-def _check(text: str, filename: str) -> tuple[list[dict[str, Any]], Any]:
-    """(validation errors with lines, check report or None)."""
+#: How the page words each way a document can fail to be read at all (`details[0]["reason"]` of the
+#: loader's error); the parser's own words, when shown, stay English and are marked so.
+_UNREADABLE = {
+    "yaml_syntax": N_("This is not valid YAML: check the indentation, quotes and brackets on this line."),
+    "yaml_alias": N_("Anchors and aliases (&name / *name) are not allowed in a programme document; write the value out where it is needed."),
+    "yaml_tag": N_("Tags (!name / !!name) are not allowed in a programme document; remove the tag (put a value in quotes to keep it as text)."),
+    "yaml_depth": N_("Values are nested more than {depth} levels deep here; a programme needs far fewer. Check the indentation and the brackets."),
+    "yaml_date": N_("This date does not exist; write a real date as YYYY-MM-DD."),
+    "duplicate_key": N_("This key appears twice (first at line {first_line}); keep only one of them."),
+    "empty": N_("The document is empty; paste the programme document or choose its file."),
+    "not_a_mapping": N_("The document is not a YAML mapping; write the programme's fields as `key: value` lines."),
+    "too_long": N_("The document is longer than {size} characters; check that it is the right file."),
+}
+_SYNTAX_FROM = N_("This is not valid YAML: check the indentation, quotes and brackets from line {start_line} to this line.")
+_TABS = N_("Indent with spaces, not tabs.")
+#: What a detail names in the document itself (a token, a key, a value), shown as code.
+_NAMED = {"yaml_alias": "name", "yaml_tag": "tag", "yaml_date": "value", "duplicate_key": "key"}
+
+
+def _unreadable(detail: dict[str, Any]) -> Markup:
+    """The message beside the document: line, column, what the parser found, what to do.
+
+    The framing is in the page's language; the parser's words and the document's own text stay as
+    they are, marked as English.
+    """
+    reason = detail["reason"]
+    values = {key: value for key, value in detail.items() if isinstance(value, (str, int))}
+    if reason == "yaml_syntax" and detail.get("start_line") not in (None, detail.get("line")):
+        fix = _(_SYNTAX_FROM, **values)
+    else:
+        fix = _(_UNREADABLE[reason], **values)
+    if detail.get("tab"):
+        fix = f"{fix} {_(_TABS)}"
+    if reason == "yaml_syntax":
+        found = Markup('<span lang="en" dir="ltr">{}</span>').format(detail.get("found", ""))
+    elif reason in _NAMED:
+        found = Markup('<code lang="en" dir="ltr">{}</code>').format(detail.get(_NAMED[reason], ""))
+    else:
+        found = Markup("")
+    text = Markup("{} — {}").format(found, fix) if found else Markup("{}").format(fix)
+    if detail.get("line") and detail.get("column"):
+        return Markup("{}: {}").format(_("Line {line}, column {column}", line=detail["line"], column=detail["column"]), text)
+    return text
+
+
+def _check(text: str, filename: str) -> tuple[list[dict[str, Any]], Markup | None, Any]:
+    """(validation errors with lines, why the document cannot be read at all, check report or None)."""
     from amparo.programmes import check_programme
     from amparo.programmes.loader import parse_programme_source
 
     try:
         source = parse_programme_source(text, filename)
     except InvalidInput as error:
-        return [{"line": d.get("line"), "where": ".".join(str(p) for p in d.get("loc") or []), "expected": d.get("expected")}
-                for d in (error.details or [])] or [{"line": None, "where": "", "expected": error.message}], None
-    return [], check_programme(source)
+        details = error.details or []
+        if details and details[0].get("reason") in _UNREADABLE:
+            return [], _unreadable(details[0]), None
+        return [{"line": d.get("line"), "where": ".".join(str(p) for p in d.get("loc") or []), "expected": d.get("expected") or error.message}
+                for d in details] or [{"line": None, "where": "", "expected": error.message}], None, None
+    return [], None, check_programme(source)
 
 
 @router.get("/admin/programmes", name="admin_programmes")
@@ -88,8 +137,10 @@ def upload(request: Request, posted: PostedForm) -> Response:
         refused: int | None = None
         if data is not None and text and form.valid:
             form.values["document"] = text
-            errors, report = _check(text, filename)
-            if not errors and data.action == "publish":
+            errors, unreadable, report = _check(text, filename)
+            if unreadable is not None:
+                form.add_error("document", unreadable)
+            if not errors and unreadable is None and data.action == "publish":
                 try:
                     row = service.publish_programme(db, actor, text, purpose="programme administrator publishes a programme")
                 except (Conflict, Forbidden, InvalidInput) as error:
