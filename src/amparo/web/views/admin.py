@@ -17,6 +17,7 @@ from markupsafe import Markup
 from pydantic import Field
 from starlette.datastructures import UploadFile
 
+from amparo.api.limits import refused_body
 from amparo.auth.policy import Role
 from amparo.errors import Conflict, Forbidden, InvalidInput
 from amparo.web.flash import flash
@@ -106,7 +107,10 @@ def programmes_page(request: Request) -> Response:
     with database(request) as db:
         actor = signed_in(request, db, Role.PROGRAMME_ADMIN)
         published = service.list_programmes(db, actor.jurisdiction)
-    return render(request, "admin/programmes.html", {"form": blank_form(ProgrammeForm), "published": published, "errors": [], "report": None})
+    form = blank_form(ProgrammeForm)
+    if (refused := refused_body(request)) is not None:  # shown again: what was sent was too large to read
+        form.add_error("document", refused.message)
+    return render(request, "admin/programmes.html", {"form": form, "published": published, "errors": [], "report": None})
 
 
 @router.post("/admin/programmes", name="admin_programmes_submit")

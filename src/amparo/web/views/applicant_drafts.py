@@ -18,6 +18,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import Field, field_validator
 
+from amparo.api.limits import refused_body
 from amparo.auth.policy import Role
 from amparo.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from amparo.web.flash import flash
@@ -289,7 +290,10 @@ def step_page(request: Request, draft_id: str, step: str) -> Response:
         actor = signed_in(request, db, Role.APPLICANT)
         draft = drafts.get(db, actor, draft_id, PURPOSE)
         if step == "review":
-            context = _review_context(db, draft, blank_form(ReviewForm))
+            form = blank_form(ReviewForm)
+            if (refused := refused_body(request)) is not None:  # shown again: the file sent was too large to read
+                form.add_error("evidence_file", refused.message)
+            context = _review_context(db, draft, form)
             template = "applicant/draft_review.html"
         else:
             context = _step_context(db, draft, step, _saved_form(draft, step))
