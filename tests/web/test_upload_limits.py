@@ -247,3 +247,15 @@ def test_the_limit_is_named_in_megabytes_rounded_down_in_the_persons_language() 
         assert [megabytes(10 * MIB), megabytes(MIB // 2), megabytes(10 * MIB + 64 * 1024), megabytes(5 * MIB // 2 + 1), megabytes(200_000)] == ["10", "0,5", "10", "2,5", "0,19"]
     finally:
         i18n._current.reset(token)
+
+
+def test_the_error_summary_names_the_file_field_in_the_person_s_language(applicant: TestClient) -> None:
+    # A file input is read from the upload, not validated by the form's model; its label in the summary
+    # above the form must still be the page's words, not the field's English name ("File").
+    number = apply(applicant, with_file=False)
+    page = applicant.get(f"/my/cases/{number}")
+    fields = {"kind": "utility_bill", "document_date": "2025-03-01", "csrf_token": csrf(page.text)}
+    response = applicant.post(f"/my/cases/{number}/evidence?lang=es", data=fields, files={"file": ("foto.jpg", too_large(), "image/jpeg")})
+    summary = [" ".join(a.text_content().split()) for a in parse(response.text).xpath("//div[@class='error-summary']//a[@href='#file']")]
+    assert len(summary) == 1
+    assert summary[0].startswith("El documento (PDF, JPEG o PNG): El archivo pesa más de 3 MB"), summary

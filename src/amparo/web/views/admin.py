@@ -9,7 +9,7 @@ both again and refuses a design that breaks a binding or adopted safeguard.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -36,6 +36,8 @@ class ProgrammeForm(WebForm):
 
     document: str | None = Field(None, max_length=MAX_DOCUMENT, title=N_("Programme document (YAML)"), description=N_("Paste it here, or choose the file below."))
     action: str = Field("check", pattern="^(check|publish)$", title=N_("Action"))
+
+    file_labels: ClassVar[dict[str, str]] = {"file": N_("Or choose the YAML file")}
 
 
 #: How the page words each way a document can fail to be read at all (`details[0]["reason"]` of the

@@ -9,7 +9,7 @@ A refusal comes back beside the field it is about, with the person's input kept.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -61,6 +61,8 @@ class ApplyForm(WebForm):
     evidence_kind: str | None = Field(None, max_length=48, title=N_("A document that shows you were in the country"))
     evidence_dated: datetime.date | None = Field(None, title=N_("The date written on that document"))
 
+    file_labels: ClassVar[dict[str, str]] = {"evidence_file": N_("The document (PDF, JPEG or PNG)")}
+
 
 class EvidenceForm(WebForm):
     """One more evidence file for a filed case."""
@@ -68,6 +70,8 @@ class EvidenceForm(WebForm):
     kind: str = Field(min_length=1, max_length=48, title=N_("What the document is"))
     document_date: datetime.date = Field(title=N_("The date written on the document"))
     description: str | None = Field(None, max_length=500, title=N_("Description (optional)"))
+
+    file_labels: ClassVar[dict[str, str]] = {"file": N_("The document (PDF, JPEG or PNG)")}
 
 
 class InviteForm(WebForm):
