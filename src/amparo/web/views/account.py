@@ -12,17 +12,39 @@ from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from amparo.auth.repository import normalise_username
 from amparo.errors import TooManyRequests
 from amparo.web.cookies import clear_session_cookie, session_token, set_session_cookie
 from amparo.web.flash import flash
 from amparo.web.forms import WebForm, blank_form, PostedForm, validate_form
 from amparo.web.i18n import N_, _
 from amparo.web.routing import web_router
-from amparo.web.templating import render
+from amparo.web.templating import nearest_page, page_address, render, start_page
 
 router = web_router()
+
+
+def normalise_contact(value: str) -> str:
+    """An account name as typed, in the one form accounts are stored and looked up under.
+
+    Registration and sign-in both use it, so a person signs in with what they registered however
+    they type it: an email address (or a staff handle) trimmed and case-folded as the auth package
+    stores it; a phone number, written with spaces, dashes, dots or brackets, as its digits with the
+    leading "+" if there is one.
+
+    >>> normalise_contact(" +57 300 555-0101 ")
+    '+573005550101'
+    >>> normalise_contact("(011) 5555.0101")
+    '01155550101'
+    >>> normalise_contact(" Ana.Quispe@Example.ORG")
+    'ana.quispe@example.org'
+    """
+    value = value.strip()
+    if "@" in value or any(ch.isalpha() for ch in value):
+        return normalise_username(value)
+    return ("+" if value.startswith("+") else "") + "".join(ch for ch in value if ch.isdigit())
 
 
 class SignInForm(WebForm):
@@ -33,34 +55,26 @@ class SignInForm(WebForm):
     )
     password: str = Field(min_length=1, max_length=1024, title=N_("Password"))
 
+    @field_validator("username")
+    @classmethod
+    def _contact(cls, value: str) -> str:
+        return normalise_contact(value)
+
 
 def sign_in_redirect(request: Request) -> RedirectResponse:
     """Send a person who is not signed in to the sign-in page, to come back here afterwards.
 
     Page views do not call it: `_pages.signed_in` raises `SignInRequired`, which `amparo.web.install`
-    answers with this redirect.
+    answers with this redirect. A form sent after the session ended comes back to the page the form
+    lives on (its own address may answer POST only).
     """
-    back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/sign-in?{urlencode({'next': back})}", status_code=303)
+    return RedirectResponse(f"/sign-in?{urlencode({'next': page_address(request)})}", status_code=303)
 
 
-#: Where each role lands after signing in when no page asked for the sign-in (`next`).
-START_PAGES: dict[str, str] = {
-    "applicant": "/my/cases",
-    "caseworker": "/staff/queue",
-    "supervisor": "/supervisor/sign-off",
-    "programme_admin": "/admin/programmes",
-}
-
-
-def start_page(role: str) -> str:
-    """The role's own starting page; the home page for a role without pages of its own."""
-    return START_PAGES.get(str(role), "/")
-
-
-def safe_next(target: str | None) -> str | None:
-    """Where to go after signing in, when a page asked: a path on this site only, never another site
-    (an open redirect), never back to signing in or out. None when `target` is missing, unsafe or
+def safe_next(request: Request, target: str | None) -> str | None:
+    """Where to go after signing in, when a page asked: a page of this site only, never another site
+    (an open redirect), never back to signing in or out. An address a GET does not answer (a form's
+    POST-only address) gives the page above it that does. None when `target` is missing, unsafe or
     the home page (which needs no sign-in: the role's start page is more useful)."""
     if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
         return None
@@ -69,7 +83,12 @@ def safe_next(target: str | None) -> str | None:
     if "\\" in target or any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in target):
         return None
     split = urlsplit(target)
-    if split.scheme or split.netloc or target == "/" or split.path.rstrip("/") in ("/sign-in", "/sign-out"):
+    if split.scheme or split.netloc:
+        return None
+    page = nearest_page(request, split.path)
+    if page != split.path:
+        target = page  # the query was the POST-only address's
+    if page == "/" or page.rstrip("/") in ("/sign-in", "/sign-out"):
         return None
     return target
 
@@ -77,7 +96,7 @@ def safe_next(target: str | None) -> str | None:
 @router.get("/sign-in", name="sign_in")
 def sign_in_page(request: Request) -> HTMLResponse:
     """The sign-in form."""
-    return render(request, "account/sign_in.html", {"form": blank_form(SignInForm), "next": safe_next(request.query_params.get("next"))})
+    return render(request, "account/sign_in.html", {"form": blank_form(SignInForm), "next": safe_next(request, request.query_params.get("next"))})
 
 
 @router.post("/sign-in", name="sign_in_submit")
@@ -85,7 +104,7 @@ def sign_in(request: Request, posted: PostedForm) -> Response:
     """Check the form, ask the auth service for a session token, set the cookie and redirect."""
     data, form = validate_form(SignInForm, posted)
     target = posted.get("next")
-    next_path = safe_next(target if isinstance(target, str) else None)
+    next_path = safe_next(request, target if isinstance(target, str) else None)
     context = {"form": form, "next": next_path}
     if data is None:
         return render(request, "account/sign_in.html", context, status_code=422)

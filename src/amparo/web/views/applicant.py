@@ -15,7 +15,6 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field, field_validator
 
-from amparo.api.limits import refused_body
 from amparo.auth.policy import Role
 from amparo.cases import service as cases
 from amparo.errors import AmparoError, Conflict, InvalidInput, TooManyRequests
@@ -28,6 +27,7 @@ from amparo.web.routing import web_router
 from amparo.web.templating import render
 from amparo.web.timeline import build as build_timeline, status_label
 from amparo.web.views import case_parts
+from amparo.web.views.account import normalise_contact, safe_next
 from amparo.web.views.applicant_drafts import draft_rows
 from amparo.web.views.applicant_filing import EvidenceForm, evidence_options
 from amparo.web.views._pages import database, signed_in
@@ -62,14 +62,12 @@ class RegisterForm(WebForm):
     @field_validator("username")
     @classmethod
     def _contact(cls, value: str) -> str:
-        if "@" in value:
-            return value
-        # A phone number is written many ways ("+54 11 5555-0101"); the account keeps its digits only,
-        # so the person can sign in however they type it next time.
-        phone = ("+" if value.startswith("+") else "") + "".join(ch for ch in value if ch.isdigit())
-        if len(phone.lstrip("+")) < 6 or any(ch.isalpha() for ch in value):
+        # A phone number is written many ways ("+54 11 5555-0101"); the account keeps the form the
+        # sign-in form looks it up under, so the person can sign in however they type it next time.
+        username = normalise_contact(value)
+        if "@" not in username and (len(username.lstrip("+")) < 6 or any(ch.isalpha() for ch in username)):
             raise form_error(N_("Enter an email address (with @) or a phone number (at least 6 digits)."))
-        return phone
+        return username
 
     @field_validator("nationality", "jurisdiction")
     @classmethod
@@ -97,17 +95,21 @@ class AppealForm(WebForm):
 
 @router.get("/register", name="register")
 def register_page(request: Request) -> HTMLResponse:
-    """The account creation form."""
+    """The account creation form (`next`: the page to go to afterwards, as for signing in)."""
     language = request.scope.get("state", {}).get("language") or "en"
-    return render(request, "applicant/register.html", {"form": blank_form(RegisterForm, languages=language)})
+    next_path = safe_next(request, request.query_params.get("next"))
+    return render(request, "applicant/register.html", {"form": blank_form(RegisterForm, languages=language), "next": next_path})
 
 
 @router.post("/register", name="register_submit")
 def register(request: Request, posted: PostedForm) -> Response:
-    """Create the account and person record, sign the person in and go to "my cases"."""
+    """Create the account and person record, sign the person in and go to "my cases" (or to the
+    same-site page that sent them, e.g. a programme's application form)."""
     data, form = validate_form(RegisterForm, posted)
+    target = posted.get("next")
+    next_path = safe_next(request, target if isinstance(target, str) else None)
     if data is None:
-        return render(request, "applicant/register.html", {"form": form}, status_code=422)
+        return render(request, "applicant/register.html", {"form": form, "next": next_path}, status_code=422)
     from amparo.auth import service as auth
     from amparo.regularization.schemas import RegisterIn
     from amparo.regularization.service import register_applicant
@@ -127,16 +129,16 @@ def register(request: Request, posted: PostedForm) -> Response:
         except TooManyRequests:
             db.rollback()
             form.add_error("username", _("Too many accounts were created from this connection. Wait a few minutes, then try again."))
-            return render(request, "applicant/register.html", {"form": form}, status_code=429)
+            return render(request, "applicant/register.html", {"form": form, "next": next_path}, status_code=429)
         except (Conflict, InvalidInput) as error:
             db.rollback()
             _attach(form, error)
-            return render(request, "applicant/register.html", {"form": form}, status_code=error.status_code)
+            return render(request, "applicant/register.html", {"form": form, "next": next_path}, status_code=error.status_code)
         # Signed in with the password the account was just created with: not hashed a second time
         # (argon2 costs hundreds of milliseconds, with the write lock held on SQLite).
         issued = auth.issue_token(db, user, user.username, remote, kind="web")
         db.commit()
-    response = RedirectResponse("/my/cases", status_code=303)
+    response = RedirectResponse(next_path or "/my/cases", status_code=303)
     set_session_cookie(response, request, issued.token)
     flash(response, request, _("Your account is ready."), "success")
     return response
@@ -186,10 +188,7 @@ def my_case(request: Request, number: str) -> Response:
     """One case: status, decision and how to appeal, the pre-assessment, evidence and the timeline."""
     with database(request) as db:
         actor = signed_in(request, db, Role.APPLICANT)
-        evidence_form = blank_form(EvidenceForm)
-        if (refused := refused_body(request)) is not None:  # shown again: the file sent was too large to read
-            evidence_form.add_error("file", refused.message)
-        context = _case_context(db, actor, number, evidence_form=evidence_form)
+        context = _case_context(db, actor, number)
         db.commit()
     return render(request, "applicant/case.html", context)
 

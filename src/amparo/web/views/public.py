@@ -13,5 +13,6 @@ router = web_router()
 
 @router.get("/", name="home")
 def home(request: Request) -> HTMLResponse:
-    """What Amparo is, the public pages, and the way to sign in."""
+    """What Amparo is, the public pages, and the way in: sign in or create an account, or, for someone
+    signed in, on to their own start page (the layout knows who is signed in)."""
     return render(request, "home.html")
