@@ -86,16 +86,43 @@ def not_found(case_ref: object) -> NotFound:
     )
 
 
+#: The ids a case can have: those of the database's BigInteger column. Any other number names no
+#: case; passed to the driver it would overflow (SQLite) instead of finding nothing.
+MAX_ID = 2**63 - 1
+
+
+def case_id_from(text: str) -> int | None:
+    """The case id that `text` writes in ASCII digits, or None when it writes no id a case can have.
+
+    Digits past the id range name no case, and are not converted: `int()` of more than 4,300 digits
+    raises, and a path can hold far more.
+
+    Examples:
+        >>> case_id_from(" 42 "), case_id_from("0"), case_id_from("9" * 20), case_id_from("²"), case_id_from("ARG-1")
+        (42, None, None, None, None)
+    """
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    digits = text.lstrip("0")
+    if not digits or len(digits) > len(str(MAX_ID)):
+        return None
+    case_id = int(digits)
+    return case_id if case_id <= MAX_ID else None
+
+
 def _load(session: Session, case_ref: int | str) -> Case | None:
     if isinstance(case_ref, bool):
         return None
     if isinstance(case_ref, int):
-        return repository.get(session, case_ref)
-    if isinstance(case_ref, str) and case_ref.strip().isdigit():
-        return repository.get(session, int(case_ref.strip()))
-    if isinstance(case_ref, str):
-        return repository.get_by_number(session, case_ref.strip().upper())
-    return None
+        return repository.get(session, case_ref) if 1 <= case_ref <= MAX_ID else None
+    if not isinstance(case_ref, str):
+        return None
+    text = case_ref.strip()
+    if text.isdigit():  # digits of any script are an id or nothing, never a case number
+        case_id = case_id_from(text)
+        return None if case_id is None else repository.get(session, case_id)
+    return repository.get_by_number(session, text.upper())
 
 
 def _visible(session: Session, actor: Actor, case_ref: int | str) -> tuple[Case, RecordFacts]:

@@ -16,8 +16,10 @@ router = APIRouter(prefix="/cases", tags=["cases"])
 
 
 def case_ref(value: str) -> int | str:
-    """A case is addressed by its id or by its number (e.g. ARG-2026-0000123)."""
-    return int(value) if value.isdigit() else value
+    """A case is addressed by its id or by its number (e.g. ARG-2026-0000123). Digits that are no
+    case's id stay text, which the service answers as not found."""
+    case_id = service.case_id_from(value)
+    return value if case_id is None else case_id
 
 
 #: Parametrised once: building a generic model per call costs milliseconds.

@@ -317,8 +317,18 @@ def verify_certificate(session: Session, token: str) -> tuple[certificates.Verif
             "Ask the issuing authority.", None, None,
         )
         return verified, verdict
-    status = CERTIFICATE_STATUS.get(case.status, case.status)
-    return verified, certificates.assess(verified, status, case.updated_at.date())
+    return verified, certificates.assess(verified, certificate_status(case.status), case.updated_at.date())
+
+
+def certificate_status(case_status: str) -> str:
+    """The status a certificate verifier reads for a case in `case_status` (`amparo.certificates.validity`)."""
+    return CERTIFICATE_STATUS.get(case_status, case_status)
+
+
+def certificate_valid(case_status: str) -> bool:
+    """Whether the certificate of pending application of a case in `case_status` is valid: what
+    `verify_certificate` tells anyone who checks it, for pages that offer it or say it ended."""
+    return certificate_status(case_status) in certificates.validity.OPEN_STATUSES
 
 
 # --- self-registration ----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from fastapi import Depends
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -65,6 +65,10 @@ class WebForm(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
 
+    #: Labels (marked with `N_`) of the form's file inputs, which are read from the upload, not
+    #: validated by the model, so have no field whose `title` would name them in the error summary.
+    file_labels: ClassVar[dict[str, str]] = {}
+
 
 def form_error(message: str, **values: Any) -> PydanticCustomError:
     """An error for a validator to raise: `message` is an English msgid marked with `N_`, translated
@@ -106,8 +110,10 @@ class FormState:
     def label(self, name: str) -> str:
         """The field's label in the current language, from the model's `title`."""
         info = self.model.model_fields.get(name)
-        title = info.title if info is not None and info.title else name.replace("_", " ").capitalize()
-        return gettext(title)
+        if info is not None and info.title:
+            return gettext(info.title)
+        file_label = getattr(self.model, "file_labels", {}).get(name)
+        return gettext(file_label) if file_label else gettext(name.replace("_", " ").capitalize())
 
     def hint(self, name: str) -> str:
         """The field's hint in the current language, from the model's `description` (or "")."""

@@ -9,7 +9,7 @@ both again and refuses a design that breaks a binding or adopted safeguard.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -17,6 +17,7 @@ from markupsafe import Markup
 from pydantic import Field
 from starlette.datastructures import UploadFile
 
+from amparo.api.limits import refused_body
 from amparo.auth.policy import Role
 from amparo.errors import Conflict, Forbidden, InvalidInput
 from amparo.web.flash import flash
@@ -35,6 +36,8 @@ class ProgrammeForm(WebForm):
 
     document: str | None = Field(None, max_length=MAX_DOCUMENT, title=N_("Programme document (YAML)"), description=N_("Paste it here, or choose the file below."))
     action: str = Field("check", pattern="^(check|publish)$", title=N_("Action"))
+
+    file_labels: ClassVar[dict[str, str]] = {"file": N_("Or choose the YAML file")}
 
 
 #: How the page words each way a document can fail to be read at all (`details[0]["reason"]` of the
@@ -106,7 +109,10 @@ def programmes_page(request: Request) -> Response:
     with database(request) as db:
         actor = signed_in(request, db, Role.PROGRAMME_ADMIN)
         published = service.list_programmes(db, actor.jurisdiction)
-    return render(request, "admin/programmes.html", {"form": blank_form(ProgrammeForm), "published": published, "errors": [], "report": None})
+    form = blank_form(ProgrammeForm)
+    if (refused := refused_body(request)) is not None:  # shown again: what was sent was too large to read
+        form.add_error("document", refused.message)
+    return render(request, "admin/programmes.html", {"form": form, "published": published, "errors": [], "report": None})
 
 
 @router.post("/admin/programmes", name="admin_programmes_submit")

@@ -15,6 +15,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field, field_validator
 
+from amparo.api.limits import refused_body
 from amparo.auth.policy import Role
 from amparo.cases import service as cases
 from amparo.errors import AmparoError, Conflict, InvalidInput, TooManyRequests
@@ -188,7 +189,10 @@ def my_case(request: Request, number: str) -> Response:
     """One case: status, decision and how to appeal, the pre-assessment, evidence and the timeline."""
     with database(request) as db:
         actor = signed_in(request, db, Role.APPLICANT)
-        context = _case_context(db, actor, number)
+        evidence_form = blank_form(EvidenceForm)
+        if (refused := refused_body(request)) is not None:  # shown again: the file sent was too large to read
+            evidence_form.add_error("file", refused.message)
+        context = _case_context(db, actor, number, evidence_form=evidence_form)
         db.commit()
     return render(request, "applicant/case.html", context)
 

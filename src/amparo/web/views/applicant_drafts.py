@@ -18,6 +18,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import Field, field_validator
 
+from amparo.api.limits import refused_body
 from amparo.auth.policy import Role
 from amparo.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from amparo.web.flash import flash
@@ -289,7 +290,10 @@ def step_page(request: Request, draft_id: str, step: str) -> Response:
         actor = signed_in(request, db, Role.APPLICANT)
         draft = drafts.get(db, actor, draft_id, PURPOSE)
         if step == "review":
-            context = _review_context(db, draft, blank_form(ReviewForm))
+            form = blank_form(ReviewForm)
+            if (refused := refused_body(request)) is not None:  # shown again: the file sent was too large to read
+                form.add_error("evidence_file", refused.message)
+            context = _review_context(db, draft, form)
             template = "applicant/draft_review.html"
         else:
             context = _step_context(db, draft, step, _saved_form(draft, step))
@@ -319,7 +323,16 @@ def save_step(request: Request, draft_id: str, step: str, posted: PostedForm) ->
 
     _check_step(step)
     if step == "review":
-        return _file(request, draft_id, posted)
+        try:
+            return _file(request, draft_id, posted)
+        except NotFound:
+            number = _filed_as(request, draft_id)
+            if number is None:
+                raise
+            # Sent twice (a second click, the back button): the draft became a case the first time.
+            response = _go(f"/my/cases/{number}")
+            flash(response, request, _("This application was already filed as case {number}: here it is.", number=number), "info")
+            return response
     later = posted.get("action") == "save"
     data, form = validate_form(STEP_FORMS[step], posted)
     if data is not None and hasattr(data, "evidence_kind") and not _pair(form, data):
@@ -407,6 +420,28 @@ def _file(request: Request, draft_id: str, posted: PostedForm) -> Response:
     response = _go(f"/my/cases/{number}")
     flash(response, request, _("Your application was filed. Download your certificate of pending application below."), "success")
     return response
+
+
+def _filed_as(request: Request, draft_id: str) -> str | None:
+    """The number of the case the signed-in applicant's draft `draft_id` became, if it was filed.
+
+    Filing deletes the draft; the journal entry of that deletion, the draft's last, names the case
+    (`drafts.submit`). Only the account that filed it is told.
+    """
+    from amparo.audit import repository as journal
+    from amparo.regularization import drafts
+
+    if not isinstance(draft_id, str) or len(draft_id) > 32:
+        return None
+    with database(request) as db:
+        actor = signed_in(request, db, Role.APPLICANT)
+        entries = journal.entries_for(db, drafts.OBJECT, draft_id, limit=1)
+        db.commit()
+    last = entries[0] if entries else None
+    if last is None or last.action != drafts.DISCARD or last.user_id != actor.user_id:
+        return None
+    number = (last.detail or {}).get("filed_as")
+    return number if isinstance(number, str) else None
 
 
 def draft_rows(db: Any, actor: Any) -> list[dict[str, Any]]:

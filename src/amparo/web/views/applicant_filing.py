@@ -9,19 +9,20 @@ A refusal comes back beside the field it is about, with the person's input kept.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import Field
 from starlette.datastructures import UploadFile
 
+from amparo.api.limits import refused_body
 from amparo.auth.policy import Role
 from amparo.cases import service as cases
 from amparo.errors import AmparoError, Conflict, InvalidInput, PayloadTooLarge
 from amparo.web.flash import flash
 from amparo.web.forms import FormState, WebForm, blank_form, PostedForm, validate_form
-from amparo.web.i18n import N_, _
+from amparo.web.i18n import N_, _, format_number
 from amparo.web.routing import web_router
 from amparo.web.templating import render
 from amparo.web.views._pages import database, signed_in
@@ -36,6 +37,16 @@ OTHER_EVIDENCE_LABELS: dict[str, str] = {
     "employment_confirmation": N_("Confirmation of work"),
     "other": N_("Another document"),
 }
+#: A form refused for its size before it was read (`amparo.api.limits`): nothing in it could be kept.
+FILE_TOO_LARGE = N_(
+    "The file is larger than {size} MB, so nothing was saved. Choose a smaller file (a photo at a lower "
+    "resolution, or a PDF) or split the document into parts, then fill in the form again."
+)
+FORM_TOO_LARGE = N_(
+    "What you sent is larger than {size} MB, so nothing was saved. Choose a smaller file or shorten the text, "
+    "then fill in the form again."
+)
+MEBIBYTE = 1024 * 1024
 IdentityKind = Literal["passport", "national_id_card", "birth_certificate", "consular_certificate", "travel_document", "refugee_id"]
 
 
@@ -50,6 +61,8 @@ class ApplyForm(WebForm):
     evidence_kind: str | None = Field(None, max_length=48, title=N_("A document that shows you were in the country"))
     evidence_dated: datetime.date | None = Field(None, title=N_("The date written on that document"))
 
+    file_labels: ClassVar[dict[str, str]] = {"evidence_file": N_("The document (PDF, JPEG or PNG)")}
+
 
 class EvidenceForm(WebForm):
     """One more evidence file for a filed case."""
@@ -57,6 +70,8 @@ class EvidenceForm(WebForm):
     kind: str = Field(min_length=1, max_length=48, title=N_("What the document is"))
     document_date: datetime.date = Field(title=N_("The date written on the document"))
     description: str | None = Field(None, max_length=500, title=N_("Description (optional)"))
+
+    file_labels: ClassVar[dict[str, str]] = {"file": N_("The document (PDF, JPEG or PNG)")}
 
 
 class InviteForm(WebForm):
@@ -86,6 +101,22 @@ def _programme_options(db: Any, jurisdiction: str | None) -> list[tuple[str, str
     return [(r.programme_id, r.title) for r in rows if r.window_opens <= today and (r.window_closes is None or today <= r.window_closes)]
 
 
+def too_large_message(limit: int, file_limit: int | None) -> str:
+    """What a person reads, in the current language, when a form they sent was refused for its size
+    (`amparo.api.limits.BodySizeLimit` asks): the limit in MB (the file's, when the form takes one),
+    that nothing was kept, and what to do. Every web page's refusal is worded here."""
+    if file_limit is not None:
+        return _(FILE_TOO_LARGE, size=megabytes(file_limit))
+    return _(FORM_TOO_LARGE, size=megabytes(limit))
+
+
+def megabytes(size: int) -> str:
+    """`size` bytes as MB of 1,048,576 bytes in the current language, to two significant digits rounded
+    down (a limit is never overstated): "10", "2,5", "0,19" in Spanish."""
+    scale = 1 if size >= 10 * MEBIBYTE else 10 if size >= MEBIBYTE else 100
+    return format_number(size * scale // MEBIBYTE / scale)
+
+
 def _upload(form_data: Any, name: str) -> UploadFile | None:
     value = form_data.get(name)
     return value if isinstance(value, UploadFile) and value.filename else None
@@ -104,7 +135,10 @@ def apply_page(request: Request) -> Response:
     with database(request) as db:
         actor = signed_in(request, db, Role.APPLICANT)
         options = _programme_options(db, actor.jurisdiction)
-    return render(request, "applicant/apply.html", _apply_context(blank_form(ApplyForm), options))
+    form = blank_form(ApplyForm)
+    if (refused := refused_body(request)) is not None:  # shown again: what was sent was too large to read
+        form.add_error("evidence_file", refused.message)
+    return render(request, "applicant/apply.html", _apply_context(form, options))
 
 
 def _apply_context(form: FormState, programmes: list[tuple[str, str]]) -> dict[str, Any]:

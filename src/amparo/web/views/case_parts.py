@@ -77,9 +77,12 @@ def evidence_view(db: Session, actor: Any, case: Any, purpose: str) -> list[Any]
     return list(flows.list_evidence(db, actor, case.id, purpose))
 
 
-def certificate_url(case: Any) -> str:
-    """Where the applicant downloads the certificate of pending application (PDF with QR code)."""
-    return f"/my/cases/{case.number}/certificate.pdf"
+def certificate_url(case: Any) -> str | None:
+    """Where the applicant downloads the certificate of pending application (PDF with QR code); None
+    once the case's status ends it (the rule `/verify` applies), so it is not offered as proof."""
+    from amparo.regularization import service
+
+    return f"/my/cases/{case.number}/certificate.pdf" if service.certificate_valid(case.status) else None
 
 
 def decision_view(journal: list[Any], state: Any) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ by the safeguards engine with the same facts the decision service would record
 from __future__ import annotations
 
 import datetime
+import functools
 import weakref
 from typing import Any
 
@@ -22,18 +23,19 @@ STATUS_LABELS = {
     "recommended": N_("Recommended"),
 }
 
-#: Which decision-form field each safeguard is about, so its refusal is shown beside that field.
-SAFEGUARD_FIELDS: dict[str, str] = {
-    "written-reasons": "reasons",
-    "best-interests-of-child": "best_interests_assessed",
-    "trafficking-protection": "referred_for_protection",
+#: Which decision-form field supplies each fact the safeguards engine checks for a decision
+#: (`regularization.decisions.safeguard_facts`): an unmet check is shown beside that field.
+FACT_FIELDS: dict[str, str] = {
+    "reasons": "reasons",
+    "decision_language": "language",
+    "appeal.how": "appeal_how",
+    "appeal.deadline": "appeal_deadline",
+    "children": "best_interests_assessed",
+    "trafficking_indicators": "trafficking_indicators",
+    "referred_for_protection": "referred_for_protection",
 }
-#: Within "written-reasons": which piece of what is missing belongs to which field.
-MISSING_FIELDS: tuple[tuple[str, str], ...] = (
-    ("language", "language"),
-    ("how to appeal", "appeal_how"),
-    ("date by which", "appeal_deadline"),
-)
+#: Where a missing piece goes when no field supplies its fact (e.g. a group decision, a sign-off).
+DEFAULT_FIELD = "outcome"
 
 
 def evaluate(db: Any, case: Any, data: dict[str, Any] | None = None, *, person: Any = None) -> Any:
@@ -89,14 +91,38 @@ def panel(evaluation: Any) -> list[dict[str, Any]]:
     ]
 
 
+@functools.cache
+def _checked_facts() -> dict[tuple[str, str], str]:
+    """(safeguard id, what its check reports missing) -> the fact that check reads, from the catalogue.
+
+    A refused decision's details name the safeguard and what is missing, not the check's fact; the
+    catalogue that produced them says which fact each of its sentences is about, so no English
+    wording is matched here.
+    """
+    from amparo.safeguards import default_engine
+
+    return {
+        (safeguard.id, check.missing): check.fact
+        for safeguard in default_engine().catalogue.safeguards.values()
+        for check in safeguard.spec.checks
+    }
+
+
+def field_for(safeguard: str, missing: str) -> str:
+    """The decision-form field beside which `missing`, reported by `safeguard`, is shown."""
+    fact = _checked_facts().get((safeguard, missing))
+    return FACT_FIELDS.get(fact or "", DEFAULT_FIELD)
+
+
 def attach(form: FormState, details: list[dict[str, Any]]) -> None:
-    """Put each unmet safeguard of a refused decision beside the field it is about, with its articles."""
+    """Put each unmet safeguard of a refused decision beside the field it is about, with its articles.
+
+    `missing` in each detail is one string, its pieces joined by "; " (the API's 409 shape), or a list.
+    """
     for detail in details:
+        safeguard = str(detail.get("safeguard"))
         sources = ", ".join(detail.get("sources") or [])
-        field = SAFEGUARD_FIELDS.get(str(detail.get("safeguard")), "outcome")
-        pieces = [p.strip() for p in str(detail.get("missing") or "").split(";") if p.strip()] or [""]
-        for piece in pieces:
-            target = field
-            if detail.get("safeguard") == "written-reasons":
-                target = next((f for key, f in MISSING_FIELDS if key in piece), "reasons")
-            form.add_error(target, _("Missing: {missing}. Required by {sources}.", missing=piece, sources=sources))
+        missing = detail.get("missing") or ""
+        pieces = [str(p).strip() for p in (missing if isinstance(missing, list) else str(missing).split("; "))]
+        for piece in [p for p in pieces if p] or [""]:
+            form.add_error(field_for(safeguard, piece), _("Missing: {missing}. Required by {sources}.", missing=piece, sources=sources))
