@@ -3,7 +3,9 @@ timeline, evidence, pre-assessment, safeguards panel, decision form and request 
 
 The queue is `amparo.regularization.flows.queue` (first come, first served, by programme, status
 and deadline); a search by name or case number, or a nationality filter, uses
-`amparo.cases.service.list_cases`, which knows them. Decisions go to
+`amparo.cases.service.list_cases`, which knows them. Each row names the applicant and the assignee,
+read for the whole page at once. The case page shows the decision and information forms only to
+whoever the scope table lets use them; anyone else is told who has the case. Decisions go to
 `amparo.regularization.decisions.decide`: when a binding or adopted safeguard is unmet it refuses
 (409 "safeguards_not_met") and the form comes back with each missing item beside its field and the
 article that requires it — no JavaScript involved.
@@ -18,7 +20,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import Field, field_validator
 
-from amparo.auth.policy import Role
+from amparo.auth import policy
+from amparo.auth.policy import Action as Permission, Role
 from amparo.cases import service as cases
 from amparo.errors import Conflict, Forbidden, InvalidInput
 from amparo.web.flash import flash
@@ -30,6 +33,7 @@ from amparo.web.timeline import STATUS_LABELS, build as build_timeline, status_l
 from amparo.web.views import case_parts, safeguards_panel
 from amparo.web.views._pages import database, signed_in
 from amparo.web.views.applicant_filing import evidence_options
+from amparo.web.views.supervisor import AssignForm
 
 router = web_router()
 PURPOSE = "caseworker examines the case"
@@ -85,6 +89,40 @@ def _programme_options(db: Any, jurisdiction: str | None) -> list[tuple[str, str
     return [(r.programme_id, r.title) for r in service.list_programmes(db, jurisdiction)]
 
 
+def _names_and_assignees(db: Any, case_ids: list[int]) -> dict[int, Any]:
+    """Each listed case's person (names as written in their documents) and assignee's username, for
+    the whole page in one statement, however many rows it has.
+
+    Only cases the listing already scoped and journaled are asked for. (The query belongs in a
+    repository; this module is where it could be written for now.)
+    """
+    from sqlalchemy import select
+
+    from amparo.auth.models import User
+    from amparo.cases.models import Case
+    from amparo.people.models import Person
+
+    if not case_ids:
+        return {}
+    query = (
+        select(Case.id, Person.given_names, Person.family_names, User.username)
+        .join(Person, Person.id == Case.person_id)
+        .outerjoin(User, User.id == Case.assigned_user_id)
+        .where(Case.id.in_(case_ids))
+    )
+    return {row.id: row for row in db.execute(query)}
+
+
+def _with_names(db: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows (each with its case's `id`) with the applicant's `name` and the `assignee` added."""
+    who = _names_and_assignees(db, [row["id"] for row in rows])
+    for row in rows:
+        found = who.get(row["id"])
+        row["name"] = f"{found.given_names} {found.family_names}" if found is not None else ""
+        row["assignee"] = found.username if found is not None else None
+    return rows
+
+
 def _queue_rows(db: Any, actor: Any, filters: QueueFilters) -> tuple[list[dict[str, Any]], str | None]:
     from amparo.regularization import flows, repository
 
@@ -100,16 +138,17 @@ def _queue_rows(db: Any, actor: Any, filters: QueueFilters) -> tuple[list[dict[s
             application = by_case.get(c.id)
             if filters.programme and (application is None or application.programme_id != filters.programme):
                 continue
-            rows.append({"number": c.number, "programme": application.programme_id if application else "", "status": c.status,
+            rows.append({"id": c.id, "number": c.number, "programme": application.programme_id if application else "", "status": c.status,
                          "deadline": c.deadline, "filed_on": application.filed_on if application else c.created_at.date(),
                          "overall": (application.assessment or {}).get("overall") if application else None})
-        return rows, page.next_cursor
+        return _with_names(db, rows), page.next_cursor
     queue = flows.queue(
         db, actor, "caseworker works the queue", programme_id=filters.programme, status=[filters.status] if filters.status else None,
         deadline_before=filters.deadline_before, limit=PAGE_SIZE, cursor=filters.cursor,
     )
-    return [{"number": i.case_number, "programme": i.programme_id, "status": i.status, "deadline": i.deadline,
-             "filed_on": i.filed_on, "overall": i.overall} for i in queue.items], queue.next_cursor
+    rows = [{"id": i.case_id, "number": i.case_number, "programme": i.programme_id, "status": i.status, "deadline": i.deadline,
+             "filed_on": i.filed_on, "overall": i.overall} for i in queue.items]
+    return _with_names(db, rows), queue.next_cursor
 
 
 @router.get("/staff/queue", name="staff_queue")
@@ -142,8 +181,40 @@ def _query(params: list[tuple[str, str]]) -> str:
     return urlencode(params)
 
 
+def _casework(db: Any, actor: Any, case: Any, state: Any, has_application: bool) -> dict[str, Any]:
+    """Which of the case's forms the actor may use, asked of the scope table with the case's facts
+    as the services ask it (`decisions.decide`, `cases.service.append_action`), so no form is shown
+    that its service would refuse; and, when one is withheld, who the case is assigned to.
+
+    The assignee's username costs one read, and only on a page that names them.
+    """
+    from amparo.auth import repository as users
+    from amparo.cases.actions import get_type
+    from amparo.regularization.actions import UNDECIDED, Status
+
+    facts = cases.facts(db, case, actor)  # reads nothing more for staff of the case's own State
+    pending = has_application and (case.status in UNDECIDED or case.status == Status.UNDER_APPEAL)
+    under_appeal = case.status == Status.UNDER_APPEAL
+    deciding = Permission.APPEAL_DECIDE if under_appeal else Permission.DECISION_PROPOSE
+    took_part = under_appeal and actor.user_id in state.deciders  # an appeal is decided by someone else
+    can_decide = pending and not took_part and policy.is_allowed(actor, deciding, facts)
+    can_request = pending and policy.is_allowed(actor, get_type("request_information").permission, facts)
+    can_assign = pending and policy.is_allowed(actor, get_type("assign").permission, facts)
+    assignee = None
+    if pending and not (can_decide and can_request) and case.assigned_user_id not in (None, actor.user_id):
+        user = users.get_user(db, case.assigned_user_id)
+        assignee = user.username if user is not None else None
+    return {
+        "can_decide": can_decide, "can_request": can_request, "can_assign": can_assign, "took_part": took_part,
+        "show_assignment": pending and not (can_decide and can_request),
+        "assigned_to_you": case.assigned_user_id is not None and case.assigned_user_id == actor.user_id,
+        "assignee": assignee, "unassigned": case.assigned_user_id is None,
+    }
+
+
 def case_context(db: Any, actor: Any, number: str, *, decision_form: FormState | None = None,
-                 information_form: FormState | None = None, evaluation: Any = None) -> dict[str, Any]:
+                 information_form: FormState | None = None, assign_form: FormState | None = None,
+                 evaluation: Any = None) -> dict[str, Any]:
     """Everything the staff case page shows; every read goes through a service and is journaled."""
     from amparo.people import service as people
 
@@ -158,6 +229,7 @@ def case_context(db: Any, actor: Any, number: str, *, decision_form: FormState |
     if evaluation is None and application is not None:
         evaluation = safeguards_panel.evaluate(db, case, person=person)
     languages = list(person.languages or [])
+    work = _casework(db, actor, case, state, application is not None)
     return {
         "case": case, "state": state, "person": person, "status": status_label(case.status),
         "timeline": build_timeline(journal, staff=True),
@@ -168,7 +240,8 @@ def case_context(db: Any, actor: Any, number: str, *, decision_form: FormState |
         "evaluated_on": evaluation.evaluated_on if evaluation is not None else None,
         "evaluated_event": evaluation.event if evaluation is not None else None,
         "decision": case_parts.decision_view(journal, state),
-        "can_decide": application is not None and case.status in ("open", "in_progress", "awaiting_information", "under_appeal"),
+        **work,
+        "assign_form": assign_form or blank_form(AssignForm),
         "decision_form": decision_form or blank_form(DecisionForm, version=str(case.version), language=languages[0] if languages else ""),
         "information_form": information_form or blank_form(RequestInformationForm, version=str(case.version)),
         "decision_languages": [(code, code) for code in dict.fromkeys(languages + list(DECISION_LANGUAGES))],
