@@ -43,3 +43,13 @@ def test_a_reference_past_the_id_range_is_not_found_on_every_case_page(app: Fast
                 response = staff.get(route.format(reference), headers={"accept": "application/json"})
                 assert response.status_code == 404, route
                 assert response.json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize("reference", ["99999999999999999999", str(2**63)], ids=["20-digits", "one-past-bigint"])
+def test_a_person_id_or_assignee_past_the_id_range_is_not_found_or_invalid_not_a_500(app: FastAPI, reference: str) -> None:
+    with client_for(app) as staff:
+        sign_in(staff, "caseworker@arg.example")
+        person = staff.get(f"/api/v1/persons/{reference}", headers={"accept": "application/json"})
+        assert person.status_code == 404 and person.json()["error"] == "not_found"
+        queue = staff.get(f"/api/v1/queue?assigned_to={reference}", headers={"accept": "application/json"})
+        assert queue.status_code == 422 and queue.json()["details"][0]["field"].endswith("assigned_to")

@@ -22,7 +22,7 @@ from amparo.cases import actions as types
 from amparo.cases import reducer, repository
 from amparo.cases.models import Action, Case
 from amparo.cases.schemas import ActionIn, CaseCreate, CaseFilters, CaseState
-from amparo.db.compat import utcnow
+from amparo.db.compat import MAX_ID, utcnow
 from amparo.db.pagination import Page, check_limit, decode_cursor, decode_cursor_fields, encode_cursor
 from amparo.errors import Conflict, Forbidden, InvalidInput, NotFound
 from amparo.jurisdictions.service import require_jurisdiction
@@ -86,9 +86,6 @@ def not_found(case_ref: object) -> NotFound:
     )
 
 
-#: The ids a case can have: those of the database's BigInteger column. Any other number names no
-#: case; passed to the driver it would overflow (SQLite) instead of finding nothing.
-MAX_ID = 2**63 - 1
 
 
 def case_id_from(text: str) -> int | None:

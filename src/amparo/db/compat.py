@@ -17,6 +17,9 @@ from sqlalchemy.types import TypeDecorator
 #: Primary keys: 64-bit on PostgreSQL (journals outgrow 2**31); SQLite needs exactly INTEGER for rowid
 #: aliasing and autoincrement, and its INTEGER is 64-bit anyway.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+#: The largest id a `BigIntId` column holds. A larger number names no row; passed to the driver it
+#: would overflow (SQLite) instead of finding nothing, so lookups check it first.
+MAX_ID = 2**63 - 1
 
 #: JSON documents: JSONB on PostgreSQL (indexable, compact), SQLite's JSON text elsewhere.
 JSONDocument = JSON().with_variant(postgresql.JSONB(), "postgresql")

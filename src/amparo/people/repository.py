@@ -8,11 +8,14 @@ from sqlalchemy import ColumnElement, Select, and_, delete, exists, false, inser
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from amparo.cases.models import Case, CaseConsularConsent
+from amparo.db.compat import MAX_ID
 from amparo.people.models import Person, PersonNameKey, PersonNationality
 from amparo.people.names import normalise, prefix_upper_bound, search_keys
 
 
 def get(session: Session, person_id: int) -> Person | None:
+    if not 1 <= person_id <= MAX_ID:
+        return None  # no person has that id (and the driver would overflow on it)
     # Joined, not "select in": one statement instead of two, and half the CPU (0.27 against 0.59 ms
     # measured on the 1 M-person benchmark database); every filing, decision and case page reads a person.
     query = select(Person).where(Person.id == person_id).options(joinedload(Person.nationalities))

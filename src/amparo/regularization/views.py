@@ -14,6 +14,7 @@ from amparo.api.deps import CurrentActor, Db, Purpose, permission, remote_addr
 from amparo.auth.policy import Action
 from amparo.cases.views import case_ref
 from amparo.certificates import verification_url
+from amparo.db.compat import MAX_ID
 from amparo.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from amparo.regularization import decisions, flows, invitations, service
 from amparo.regularization.schemas import (
@@ -172,7 +173,8 @@ def certificate_pdf(case_id: str, request: Request, db: Db, actor: CurrentActor,
 def queue(
     db: Db, actor: CurrentActor, why: Purpose,
     jurisdiction: str | None = None, programme: str | None = None,
-    status: Annotated[list[str] | None, Query()] = None, deadline_before: dt.date | None = None, assigned_to: int | None = None,
+    status: Annotated[list[str] | None, Query()] = None, deadline_before: dt.date | None = None,
+    assigned_to: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT, cursor: str | None = None,
 ) -> Page[QueueItem]:
     page = flows.queue(db, actor, why, jurisdiction=jurisdiction.upper() if jurisdiction else None, programme_id=programme,
