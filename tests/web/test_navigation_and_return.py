@@ -191,6 +191,23 @@ def test_registration_and_sign_in_trim_and_case_fold_an_email_address(app: FastA
         assert _location(response) == "/my/cases"
 
 
+@pytest.mark.parametrize("typed", ["2024-001", " 2024-001 "])
+def test_a_staff_handle_of_digits_and_dashes_signs_in_as_it_was_created(app: FastAPI, typed: str) -> None:
+    # `amparo users create --username 2024-001` stores the handle as typed; read as a phone number it
+    # would be "2024001", an account that does not exist.
+    from amparo.auth import repository as users
+    from amparo.auth.policy import Role
+
+    with app.state.sessionmaker() as db:
+        if users.get_user_by_username(db, "2024-001") is None:
+            users.create_user(db, "2024-001", PASSWORD, Role.CASEWORKER, "ARG")
+            db.commit()
+    with client_for(app) as client:
+        page = client.get("/sign-in")
+        response = client.post("/sign-in", data={"username": typed, "password": PASSWORD, "csrf_token": csrf(page.text)}, follow_redirects=False)
+        assert _location(response) == "/staff/queue"
+
+
 def test_one_normalisation_serves_registration_and_sign_in() -> None:
     from amparo.web.views.account import SignInForm, normalise_contact
     from amparo.web.views.applicant import RegisterForm

@@ -13,6 +13,7 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field, field_validator
+from sqlalchemy.orm import Session
 
 from amparo.auth.repository import normalise_username
 from amparo.errors import TooManyRequests
@@ -112,8 +113,10 @@ def sign_in(request: Request, posted: PostedForm) -> Response:
 
     remote = request.client.host if request.client else ""
     with request.app.state.sessionmaker() as session:
+        typed = posted.get("username")
+        username = _account_name(session, typed if isinstance(typed, str) else "", data.username)
         outcome = service.login(
-            session, request.app.state.settings, data.username, data.password, remote, kind="web", fresh_session=True
+            session, request.app.state.settings, username, data.password, remote, kind="web", fresh_session=True
         )
         session.commit()  # the attempt is journaled whether or not it succeeded
     if isinstance(outcome, service.LoginRefused):
@@ -127,6 +130,19 @@ def sign_in(request: Request, posted: PostedForm) -> Response:
     lifetime = int((outcome.expires_at - _utcnow(outcome.expires_at)).total_seconds())
     set_session_cookie(response, request, outcome.token, max_age=max(lifetime, 0))
     return response
+
+
+def _account_name(session: Session, typed: str, normalised: str) -> str:
+    """The account a sign-in names. Usually `normalised` (a phone number as its digits), but a staff
+    handle made only of digits and punctuation ("2024-001") was created under exactly that name and
+    must still sign in as typed: when the typed name, trimmed and case-folded, is an account, it is
+    the one. Which branch was taken is not told: the refusal is the same either way."""
+    from amparo.auth import repository as users  # the auth package imports the database layer
+
+    as_typed = normalise_username(typed)
+    if as_typed != normalised and as_typed and users.get_user_by_username(session, as_typed) is not None:
+        return as_typed
+    return normalised
 
 
 def _utcnow(like: datetime.datetime) -> datetime.datetime:
