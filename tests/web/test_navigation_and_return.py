@@ -115,7 +115,14 @@ def test_an_open_programme_page_offers_apply_through_sign_in_or_registration_to_
             "csrf_token": csrf(form.text),
         }, follow_redirects=False)
         assert _location(response) == "/my/apply?programme=arg-web-2026"
-        assert client.get("/my/apply?programme=arg-web-2026").status_code == 200
+        form = client.get("/my/apply?programme=arg-web-2026")
+        assert form.status_code == 200
+        # The form arrives with that programme chosen, as does the step-by-step one; an unknown one is not.
+        assert parse(form.text).xpath("//select[@name='programme_id']/option[@selected]/@value") == ["arg-web-2026"]
+        steps = client.get("/my/drafts/new?programme=arg-web-2026")
+        assert parse(steps.text).xpath("//select[@name='programme_id']/option[@selected]/@value") == ["arg-web-2026"]
+        other = client.get("/my/apply?programme=not-a-programme")
+        assert parse(other.text).xpath("//select[@name='programme_id']/option[@selected]/@value") in ([], [""])
 
 
 def test_apply_is_not_offered_to_staff(app: FastAPI, open_programme_page: str) -> None:

@@ -27,7 +27,7 @@ from amparo.web.i18n import N_, _
 from amparo.web.routing import web_router
 from amparo.web.templating import render
 from amparo.web.views._pages import database, signed_in
-from amparo.web.views.applicant_filing import IdentityKind, _programme_options, _upload, identity_options
+from amparo.web.views.applicant_filing import IdentityKind, _programme_options, _upload, chosen_programme, identity_options
 from amparo.web.views.programmes import EVIDENCE_LABELS
 
 router = web_router()
@@ -229,7 +229,8 @@ def new_draft_page(request: Request) -> Response:
     with database(request) as db:
         actor = signed_in(request, db, Role.APPLICANT)
         options = _programme_options(db, actor.jurisdiction)
-    return render(request, "applicant/draft_start.html", {"form": blank_form(StartForm), "programmes": options})
+    form = blank_form(StartForm, programme_id=chosen_programme(request, options))
+    return render(request, "applicant/draft_start.html", {"form": form, "programmes": options})
 
 
 @router.post("/my/drafts", name="draft_start")

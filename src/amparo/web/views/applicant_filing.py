@@ -135,10 +135,17 @@ def apply_page(request: Request) -> Response:
     with database(request) as db:
         actor = signed_in(request, db, Role.APPLICANT)
         options = _programme_options(db, actor.jurisdiction)
-    form = blank_form(ApplyForm)
+    form = blank_form(ApplyForm, programme_id=chosen_programme(request, options))
     if (refused := refused_body(request)) is not None:  # shown again: what was sent was too large to read
         form.add_error("evidence_file", refused.message)
     return render(request, "applicant/apply.html", _apply_context(form, options))
+
+
+def chosen_programme(request: Request, options: list[tuple[str, str]]) -> str:
+    """The programme a public programme page's "Apply" link names (`?programme=`), when it is one the
+    person can apply to; otherwise none is chosen for them."""
+    wanted = request.query_params.get("programme", "")
+    return wanted if any(programme_id == wanted for programme_id, _title in options) else ""
 
 
 def _apply_context(form: FormState, programmes: list[tuple[str, str]]) -> dict[str, Any]:
