@@ -12,7 +12,8 @@ The 1,000,000-case database from `bench/seed.py` is copied first (SQLite's backu
 consistent snapshot even while another benchmark reads it), so this benchmark never changes
 another's data. Into the copy it publishes a programme and files `--filings` applications through
 `amparo.regularization.flows.file_application` (the regularization queue lists filed applications;
-the seeded cases have none). Then 20 threads, each with a signed-in caseworker's session cookie,
+the seeded cases have none), and has the bench supervisor assign them to the bench caseworker, whose
+case page then has its decision and request-information forms. Then 20 threads, each with a signed-in caseworker's session cookie,
 request in turn: the queue searched by a name, the queue searched by a case number, a case page
 (timeline, evidence, pre-assessment, safeguards panel), the queue's first page, and its first page
 filtered by programme. Latency is measured
@@ -88,6 +89,9 @@ def _prepare(url: str, filings: int) -> tuple[str, list[str], list[str]]:
         service.publish_programme(db, None, PROGRAMME)
         worker = users.get_user_by_username(db, "bench-caseworker-0") or next(
             u for u in [users.get_user(db, i) for i in range(1, 200)] if u is not None and u.role == "caseworker")
+        supervisor = users.actor_for(users.get_user_by_username(db, "bench-supervisor"))  # type: ignore[arg-type]
+        from amparo.cases import repository as case_rows
+        from amparo.cases import service as cases
         for index in range(filings):
             family = rng.choice(["Quispe", "Mamani", "Rojas", "Pérez", "González", "Benítez", "Villca"])
             person = {"given_names": rng.choice(["Ana", "Luis", "Wendy", "Jorge", "María"]), "family_names": f"{family} {index}",
@@ -98,12 +102,14 @@ def _prepare(url: str, filings: int) -> tuple[str, list[str], list[str]]:
                                                                    "statement": "I agree that they file for me.", "given_on": dt.date.today().isoformat()}}}
             existing = repository.application_by_intake_key(db, f"bench-web-{index}")
             if existing is not None:
-                from amparo.cases import repository as case_rows
-
-                numbers.append(case_rows.get(db, existing.case_id).number)  # type: ignore[union-attr]
+                case = case_rows.get(db, existing.case_id)
             else:
-                filed = flows.file_application(db, settings, None, body, "benchmark intake", filed_on=dt.date.today(), intake_key=f"bench-web-{index}")
-                numbers.append(filed.case.number)
+                case = flows.file_application(db, settings, None, body, "benchmark intake", filed_on=dt.date.today(),
+                                              intake_key=f"bench-web-{index}").case
+            if case.assigned_user_id != worker.id:  # the caseworker's own cases: the page with its decision forms
+                cases.append_action(db, supervisor, case.id, case.version, {"type": "assign", "payload": {"user_id": worker.id}},
+                                    "benchmark assigns the case")
+            numbers.append(case.number)
             names.append(family.lower())
         token = new_token()
         db.add(AuthToken(token_hash=token_hash(token), user_id=worker.id, kind="web", expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)))
@@ -152,7 +158,7 @@ def main() -> None:
     parser.add_argument("--capacity", action=argparse.BooleanOptionalAction, default=True,
                         help="after the back-to-back runs, the highest paced rate per page within the goal")
     parser.add_argument("--capacity-seconds", type=float, default=5, help="seconds per offered rate")
-    parser.add_argument("--pages", default=None, help="comma-separated subset of the page kinds (default: all)")
+    parser.add_argument("--pages", default=None, help="page kinds to run, separated by | (default: all)")
     args = parser.parse_args()
     started = time.perf_counter()
     if not args.copy.exists():  # a previous run's copy is reused (its filings too)
@@ -173,7 +179,7 @@ def main() -> None:
         "queue, by programme": lambda i: "/staff/queue?programme=arg-web-2026",
     }
     if args.pages:
-        kinds = {kind: path for kind, path in kinds.items() if kind in args.pages.split(",")}
+        kinds = {kind: path for kind, path in kinds.items() if kind in args.pages.split("|")}
     local = threading.local()
     results: dict[tuple[str, int], tuple[list[float], list[float]]] = {}
     sizes: dict[str, int] = {}

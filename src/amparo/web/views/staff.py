@@ -96,21 +96,28 @@ def _names_and_assignees(db: Any, case_ids: list[int]) -> dict[int, Any]:
     Only cases the listing already scoped and journaled are asked for. (The query belongs in a
     repository; this module is where it could be written for now.)
     """
-    from sqlalchemy import select
+    if not case_ids:
+        return {}
+    return {row.id: row for row in db.execute(_NAMES_AND_ASSIGNEES, {"ids": case_ids})}
+
+
+def _names_and_assignees_statement() -> Any:
+    from sqlalchemy import bindparam, select
 
     from amparo.auth.models import User
     from amparo.cases.models import Case
     from amparo.people.models import Person
 
-    if not case_ids:
-        return {}
-    query = (
+    return (
         select(Case.id, Person.given_names, Person.family_names, User.username)
         .join(Person, Person.id == Case.person_id)
         .outerjoin(User, User.id == Case.assigned_user_id)
-        .where(Case.id.in_(case_ids))
+        .where(Case.id.in_(bindparam("ids", expanding=True)))
     )
-    return {row.id: row for row in db.execute(query)}
+
+
+#: Built once: constructing it per page cost more than running it.
+_NAMES_AND_ASSIGNEES = _names_and_assignees_statement()
 
 
 def _with_names(db: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
