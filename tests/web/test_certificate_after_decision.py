@@ -112,3 +112,17 @@ def test_the_ended_certificate_is_said_in_spanish(app: FastAPI) -> None:
         (section,) = parse(page.text).xpath("//section[@aria-labelledby='certificate-title']")
         text = section.text_content()
         assert "The certificate" not in text and "terminó con la decisión del" in text
+
+
+def test_the_ended_certificate_is_not_handed_out_as_proof_by_its_address_either(app: FastAPI) -> None:
+    # The link is gone after the decision; its address, bookmarked or typed, must not give the person
+    # the PDF that says "pending" either: they are sent to the case with a note. (The API still gives
+    # it for the record; its verification says it ended.)
+    applicant, number, _token = _filed(app)
+    with applicant:
+        assert applicant.get(f"/my/cases/{number}/certificate.pdf").headers["content-type"] == "application/pdf"
+        _decide(app, number, outcome="grant", reasons="You showed presence before 1 June 2026.")
+        response = applicant.get(f"/my/cases/{number}/certificate.pdf?lang=es", follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == f"/my/cases/{number}"
+        page = applicant.get(f"/my/cases/{number}?lang=es")
+        assert "El certificado de solicitud en trámite terminó con la decisión." in page.text

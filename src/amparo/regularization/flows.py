@@ -462,8 +462,14 @@ def read_evidence(session: Session, settings: Settings, actor: Actor, case_ref: 
 # --- certificates ---------------------------------------------------------------------------------
 
 
-def certificate_pdf(session: Session, settings: Settings, actor: Actor, case_ref: int | str, purpose: str) -> tuple[Certificate, bytes]:
-    """The latest certificate of the case as a PDF (rendered now, ~0.4 s; never during filing)."""
+def certificate_pdf(
+    session: Session, settings: Settings, actor: Actor, case_ref: int | str, purpose: str, *, only_valid: bool = False
+) -> tuple[Certificate, bytes]:
+    """The latest certificate of the case as a PDF (rendered now, ~0.4 s; never during filing).
+
+    With `only_valid` (the applicant's own page, which hands it out as proof), a certificate the
+    decision ended is refused (409 `certificate_ended`); the API gives it for the record, and its
+    verification says it ended."""
     from amparo import certificates
 
     purpose = audit.check_purpose(purpose)
@@ -471,6 +477,15 @@ def certificate_pdf(session: Session, settings: Settings, actor: Actor, case_ref
     row = repository.latest_certificate(session, case.id)
     if row is None:
         raise NotFound(f"case {case.number} has no certificate")
+    if only_valid and not service.certificate_valid(case.status):
+        # The PDF says "pending"; after the decision it would prove what is no longer true (and its
+        # verification would say so). It is not handed out as proof any more: it never lapses silently.
+        raise Conflict(
+            f"the certificate of pending application of case {case.number} ended with the decision (status "
+            f"{case.status!r}); it no longer proves a pending application. The case shows the decision",
+            code="certificate_ended",
+            details=[{"field": "case", "value": case.number, "expected": "a case pending a decision or under appeal"}],
+        )
     audit.record(session, actor, Permission.CERTIFICATE_READ.value, "case", case.id, purpose, {"certificate": row.id})
     claims = certificates.peek_claims(row.token)
     return row, certificates.render_pdf(claims, row.token, certificates.verification_url(settings.public_base_url, row.token))

@@ -234,7 +234,16 @@ def certificate(request: Request, number: str) -> Response:
 
     with database(request) as db:
         actor = signed_in(request, db)
-        row, pdf = flows.certificate_pdf(db, request.app.state.settings, actor, number, purpose="the applicant downloads their certificate")
+        try:
+            row, pdf = flows.certificate_pdf(db, request.app.state.settings, actor, number, purpose="the applicant downloads their certificate",
+                                             only_valid=True)
+        except Conflict as error:
+            if error.code != "certificate_ended":
+                raise
+            db.rollback()
+            response = RedirectResponse(f"/my/cases/{number}", status_code=303)
+            flash(response, request, _("The certificate of pending application ended with the decision. Your case shows the decision."), "info")
+            return response
         db.commit()
     filename = f"amparo-certificate-{number}.pdf"
     return Response(pdf, media_type="application/pdf", headers={
