@@ -103,3 +103,36 @@ def test_signing_a_refusal_twice_says_when_it_was_signed(app: FastAPI) -> None:
         assert notice == f"This refusal was already signed on {signed:%B} {signed.day}, {signed.year}."
         spanish = supervisor.post(f"/supervisor/cases/{number}/sign-off?lang=es", data=form, follow_redirects=False)
         assert "Esta denegación ya se firmó el" in parse(spanish.text).xpath("string(//p[@id='sign-off-refused'])")
+
+
+def _ask(app: FastAPI, number: str) -> None:
+    with client_for(app) as staff:
+        sign_in(staff, "caseworker@arg.example")
+        page = staff.get(f"/staff/cases/{number}")
+        version = parse(page.text).xpath("//form[contains(@action, 'request-information')]//input[@name='version']/@value")[0]
+        sent = staff.post(f"/staff/cases/{number}/request-information", follow_redirects=False, data={
+            "message": "Send your rental contract, please.", "due_date": "2039-01-31", "version": version, "csrf_token": csrf(page.text)})
+        assert sent.status_code == 303
+
+
+def test_answering_a_request_twice_says_the_answer_was_already_sent(app: FastAPI) -> None:
+    with client_for(app) as applicant:
+        register(applicant)
+        number = apply(applicant, with_file=False)
+        assign(app, number)
+        _ask(app, number)
+        page = applicant.get(f"/my/cases/{number}")
+        version = parse(page.text).xpath("//form[contains(@action, '/information')]//input[@name='version']/@value")[0]
+        answer = {"message": "Here it is.", "version": version, "csrf_token": csrf(page.text)}
+        assert applicant.post(f"/my/cases/{number}/information", data=answer, follow_redirects=False).status_code == 303
+        assert _flashes(applicant.get(f"/my/cases/{number}").text) == ["Your answer was sent."]
+        again = applicant.post(f"/my/cases/{number}/information?lang=es", data=answer, follow_redirects=False)
+        assert again.status_code == 303 and again.headers["location"] == f"/my/cases/{number}"
+        flashes = _flashes(applicant.get(f"/my/cases/{number}?lang=es").text)
+        assert len(flashes) == 1 and flashes[0].startswith("Su respuesta ya se envió el "), flashes
+        # Another text sent when nothing is asked any more says so, not that it was sent (the page stays in
+        # the language chosen above).
+        other = applicant.post(f"/my/cases/{number}/information", data={**answer, "message": "And another."}, follow_redirects=False)
+        assert other.status_code == 303
+        assert _flashes(applicant.get(f"/my/cases/{number}").text) == [
+            "Ya no se le pide nada en este caso; su caso muestra lo que pasó."]

@@ -23,7 +23,7 @@ from amparo.validation import validate
 from amparo.web.cookies import set_session_cookie
 from amparo.web.flash import flash
 from amparo.web.forms import WebForm, blank_form, form_error, PostedForm, validate_form
-from amparo.web.i18n import N_, _
+from amparo.web.i18n import N_, _, format_date
 from amparo.web.routing import web_router
 from amparo.web.templating import render
 from amparo.web.timeline import build as build_timeline, status_label
@@ -233,8 +233,16 @@ def provide_information(request: Request, number: str, posted: PostedForm) -> Re
                 cases.append_action(db, actor, case.id, data.version, {"type": "provide_information", "payload": {"message": data.message}}, purpose=PURPOSE)
             except Conflict:
                 db.rollback()
+                now = cases.get_case(db, actor, number, purpose=PURPOSE)
+                if cases.state_of(now).information_request is None:
+                    # Nothing is asked any more: the page has no form to show an error beside. Most
+                    # often this very answer was sent already (a second tap, a reload).
+                    db.commit()
+                    response = RedirectResponse(f"/my/cases/{now.number}", status_code=303)
+                    flash(response, request, _already_answered(db, actor, now, data.message), "info")
+                    return response
                 form.add_error("message", _("Your case changed while you were writing. Your answer is kept below: check the case and send it again."))
-                form.values["version"] = str(cases.get_case(db, actor, number, purpose=PURPOSE).version)
+                form.values["version"] = str(now.version)
             else:
                 db.commit()
                 response = RedirectResponse(f"/my/cases/{case.number}", status_code=303)
@@ -243,6 +251,15 @@ def provide_information(request: Request, number: str, posted: PostedForm) -> Re
         context = _case_context(db, actor, number, information_form=form)
         db.commit()
     return render(request, "applicant/case.html", context, status_code=409 if data is not None else 422)
+
+
+def _already_answered(db: Any, actor: Any, case: Any, message: str) -> str:
+    """What to tell an applicant whose answer found no open request: when the same answer of theirs is
+    already the journal's last, that it was sent and when; otherwise that nothing is asked now."""
+    last = next((a for a in reversed(cases.journal(db, actor, case.id, purpose=PURPOSE)) if a.type == "provide_information"), None)
+    if last is not None and last.actor_user_id == actor.user_id and (last.payload or {}).get("message") == message:
+        return _("Your answer was already sent on {date}.", date=format_date(last.server_time.date()))
+    return _("Nothing is asked of you on this case any more; your case shows what happened.")
 
 
 @router.post("/my/cases/{number}/appeal", name="my_case_appeal")
