@@ -54,6 +54,26 @@ def test_queue_lists_filters_and_searches(caseworker, filed) -> None:
     assert number in _queue_numbers(caseworker.get("/staff/queue", params={"programme": "arg-web-2026"}).text)
 
 
+def test_queue_dates_have_their_year_in_full_and_decision_languages_their_names(caseworker, filed) -> None:
+    import datetime
+
+    from amparo.web import i18n
+
+    _, number = filed
+    today = datetime.date.today()
+    row = parse(caseworker.get("/staff/queue?lang=es").text).xpath(f"//tr[td/a[text()='{number}']]")[0]
+    filed_on = " ".join(row.xpath("string(td[count(../../tr/th[.='Presentado']/preceding-sibling::th)+1])").split())
+    assert str(today.year) in filed_on, filed_on  # "30 nov 2026", not "30/11/26"
+    page = parse(caseworker.get(f"/staff/cases/{number}?lang=es").text)
+    options = dict(zip(page.xpath("//select[@name='language']/option/@value"), page.xpath("//select[@name='language']/option/text()")))
+    assert options["qu"] == "quechua (qu)" and options["es"] == "español (es)", options
+    token = i18n.activate("en")
+    try:
+        assert i18n.language_name("zz") == "zz" and i18n.language_name("pt-BR") == "Portuguese (pt-BR)"
+    finally:
+        i18n._current.reset(token)
+
+
 def test_queue_filter_errors_come_back_beside_their_field(caseworker) -> None:
     response = caseworker.get("/staff/queue", params={"nationality": "Bolivia", "deadline_before": "soon"})
     assert response.status_code == 422

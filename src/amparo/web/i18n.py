@@ -194,6 +194,16 @@ def territory_names(code: str) -> dict[str, str]:
     return {key: value for key, value in Locale.parse(code).territories.items() if len(key) == 2 and key.isalpha()}
 
 
+def language_name(code: str) -> str:
+    """A language's name in the current language from CLDR ("es" → "español" on a Spanish page), with
+    its code after it; the code alone when CLDR does not know it."""
+    try:
+        name = Locale.parse(current()).languages.get(code.replace("-", "_").split("_")[0].lower())
+    except (ValueError, TypeError):
+        name = None
+    return f"{name} ({code})" if name else code
+
+
 def territory_name(alpha2: str) -> str:
     """The State's name in the current language, or the code itself when CLDR has no name."""
     return territory_names(current()).get(alpha2.upper(), alpha2.upper())

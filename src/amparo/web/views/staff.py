@@ -26,7 +26,7 @@ from amparo.cases import service as cases
 from amparo.errors import Conflict, Forbidden, InvalidInput
 from amparo.web.flash import flash
 from amparo.web.forms import FormState, WebForm, blank_form, form_error, PostedForm, validate_form
-from amparo.web.i18n import N_, _
+from amparo.web.i18n import N_, _, language_name
 from amparo.web.routing import web_router
 from amparo.web.templating import render
 from amparo.web.timeline import STATUS_LABELS, build as build_timeline, status_label
@@ -251,7 +251,7 @@ def case_context(db: Any, actor: Any, number: str, *, decision_form: FormState |
         "assign_form": assign_form or blank_form(AssignForm),
         "decision_form": decision_form or blank_form(DecisionForm, version=str(case.version), language=languages[0] if languages else ""),
         "information_form": information_form or blank_form(RequestInformationForm, version=str(case.version)),
-        "decision_languages": [(code, code) for code in dict.fromkeys(languages + list(DECISION_LANGUAGES))],
+        "decision_languages": [(code, language_name(code)) for code in dict.fromkeys(languages + list(DECISION_LANGUAGES))],
         "outcomes": [("grant", _("Grant")), ("refuse", _("Refuse"))],
     }
 
