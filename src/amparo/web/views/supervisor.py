@@ -34,7 +34,7 @@ PURPOSE = "supervisor reviews a proposed refusal"
 class AssignForm(WebForm):
     """Who will work the case."""
 
-    username: str = Field(min_length=1, max_length=254, title=N_("Caseworker's username"))
+    username: str = Field(min_length=1, max_length=254, title=N_("Username of the staff member"))
     version: int = Field(ge=1, title=N_("Case version"))
 
 
