@@ -100,6 +100,15 @@ def test_the_home_page_offers_a_visitor_to_sign_in_or_create_an_account(app: Fas
     assert home.xpath("//main//a[text()='Create an account']/@href") == ["/register"]
 
 
+def test_the_home_page_leads_whoever_holds_a_certificate_to_the_form_that_checks_it(app: FastAPI) -> None:
+    # The certificate's holder shows it to an employer or a clinic: they need to find /verify from the front page.
+    with client_for(app) as client:
+        home = parse(client.get("/?lang=fr").text)
+        (link,) = home.xpath("//main//a[@href='/verify']")
+        assert link.text == "Vérifier un certificat de demande en cours"
+        assert client.get(link.get("href")).status_code == 200
+
+
 def test_an_open_programme_page_offers_apply_through_sign_in_or_registration_to_the_form(app: FastAPI, open_programme_page: str) -> None:
     with client_for(app) as client:
         page = parse(client.get(open_programme_page).text)
