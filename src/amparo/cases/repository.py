@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, exists, f
 from sqlalchemy.orm import Session
 
 from amparo.cases.models import Action, Case, CaseConsularConsent, CaseNumberCounter
-from amparo.db.compat import insert_for
+from amparo.db.compat import MAX_ID, insert_for
 from amparo.people.models import PersonNameKey, PersonNationality
 from amparo.people.repository import key_range
 from amparo.people.names import normalise, prefix_upper_bound
@@ -19,6 +19,8 @@ _cases = Case.__table__
 
 
 def get(session: Session, case_id: int) -> Case | None:
+    if not 1 <= case_id <= MAX_ID:
+        return None  # no case has that id (and the driver would overflow on it)
     return session.get(Case, case_id)
 
 

@@ -112,7 +112,7 @@ def _load(session: Session, case_ref: int | str) -> Case | None:
     if isinstance(case_ref, bool):
         return None
     if isinstance(case_ref, int):
-        return repository.get(session, case_ref) if 1 <= case_ref <= MAX_ID else None
+        return repository.get(session, case_ref)
     if not isinstance(case_ref, str):
         return None
     text = case_ref.strip()

@@ -153,7 +153,9 @@ def _migrated_engine(target: str) -> Engine:
         revision = current_revision(engine)
     except DBAPIError as exc:
         engine.dispose()
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        from amparo.cli import _database_problem
+
+        reason = _database_problem(exc) or type(exc).__name__
         raise ServiceUnavailable(
             f"cannot reach the database at {shown(target)} ({reason}); check that it is running and that "
             "--url or AMPARO_DATABASE_URL names it"

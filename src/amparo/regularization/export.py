@@ -44,8 +44,7 @@ from amparo.certificates.validity import CLOSED_STATUSES, OPEN_STATUSES
 from amparo.config import Settings
 from amparo.errors import Forbidden
 from amparo.people import service as people
-from amparo.regularization import drafts, flows, repository
-from amparo.regularization.actions import CERTIFICATE_STATUS
+from amparo.regularization import drafts, flows, repository, service
 from amparo.regularization.models import Certificate, EmployerInvitation, EvidenceRecord
 
 PURPOSE = "the person downloads everything held on them"
@@ -187,7 +186,7 @@ def _invitation(row: EmployerInvitation, case: Any) -> dict[str, Any]:
 def _certificate(row: Certificate, case: Any, base: str) -> dict[str, Any]:
     """A certificate as issued, and whether it holds today: it depends on the case's status, never
     on a printed expiry (`amparo.certificates.validity`), as `/verify` answers."""
-    status = CERTIFICATE_STATUS.get(case.status, case.status)
+    status = service.certificate_status(case.status)
     validity = "valid" if status in OPEN_STATUSES else "not_valid" if status in CLOSED_STATUSES else "unknown"
     return {
         "id": row.id, "case": case.number, "status_when_issued": row.status, "issued_at": row.issued_at,

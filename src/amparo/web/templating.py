@@ -214,7 +214,7 @@ def page_context(request: Request) -> dict[str, Any]:
         "flashes": flash.pop_flashes(request),
         "user": user,
         # The role's own start page for the menu and the home page; None for a role without one.
-        "start_page": start_page(user.role) if user is not None and str(user.role) in START_PAGES else None,
+        "start_page": START_PAGES.get(str(user.role)) if user is not None else None,
         # Whether to offer "Sign out": a session cookie is enough (an expired one is harmless to revoke).
         "signed_in": user is not None or session_token(request) is not None,
         "current_path": request.url.path,
