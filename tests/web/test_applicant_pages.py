@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from tests.web.conftest import parse
-from tests.web.web_support import apply, assign, client_for, csrf, make_app, register, sign_in
+from tests.web.web_support import apply, ask_for_information, assign, client_for, csrf, make_app, register, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -107,13 +107,7 @@ def test_another_applicant_cannot_open_the_case(app: FastAPI, applicant) -> None
 def test_staff_request_for_information_is_answered_from_the_case_page(app: FastAPI, applicant) -> None:
     number = apply(applicant, with_file=False)
     assign(app, number)
-    with client_for(app) as staff:
-        sign_in(staff, "caseworker@arg.example")
-        case_page = staff.get(f"/staff/cases/{number}")
-        version = parse(case_page.text).xpath("//form[contains(@action, 'request-information')]//input[@name='version']/@value")[0]
-        sent = staff.post(f"/staff/cases/{number}/request-information", follow_redirects=False, data={
-            "message": "Send your rental contract, please.", "due_date": "2039-01-31", "version": version, "csrf_token": csrf(case_page.text)})
-        assert sent.status_code == 303
+    ask_for_information(app, number, "Send your rental contract, please.")
     page = applicant.get(f"/my/cases/{number}")
     tree = parse(page.text)
     assert "Send your rental contract, please." in tree.xpath("string(//section[@aria-labelledby='info-title'])")

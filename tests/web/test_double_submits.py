@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from tests.db_support import create_database, drop_database
 from tests.web.conftest import parse
-from tests.web.web_support import apply, assign, client_for, csrf, make_app, refusal_form, register, sign_in
+from tests.web.web_support import apply, ask_for_information, assign, client_for, csrf, make_app, refusal_form, register, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -105,22 +105,12 @@ def test_signing_a_refusal_twice_says_when_it_was_signed(app: FastAPI) -> None:
         assert "Esta denegación ya se firmó el" in parse(spanish.text).xpath("string(//p[@id='sign-off-refused'])")
 
 
-def _ask(app: FastAPI, number: str) -> None:
-    with client_for(app) as staff:
-        sign_in(staff, "caseworker@arg.example")
-        page = staff.get(f"/staff/cases/{number}")
-        version = parse(page.text).xpath("//form[contains(@action, 'request-information')]//input[@name='version']/@value")[0]
-        sent = staff.post(f"/staff/cases/{number}/request-information", follow_redirects=False, data={
-            "message": "Send your rental contract, please.", "due_date": "2039-01-31", "version": version, "csrf_token": csrf(page.text)})
-        assert sent.status_code == 303
-
-
 def test_answering_a_request_twice_says_the_answer_was_already_sent(app: FastAPI) -> None:
     with client_for(app) as applicant:
         register(applicant)
         number = apply(applicant, with_file=False)
         assign(app, number)
-        _ask(app, number)
+        ask_for_information(app, number)
         page = applicant.get(f"/my/cases/{number}")
         version = parse(page.text).xpath("//form[contains(@action, '/information')]//input[@name='version']/@value")[0]
         answer = {"message": "Here it is.", "version": version, "csrf_token": csrf(page.text)}

@@ -8,23 +8,15 @@ read a form take it as a `PostedForm` parameter and are plain functions, run in 
 
 from __future__ import annotations
 
-import asyncio
 import re
 import threading
 from pathlib import Path
 
 from sqlalchemy import event
 
+from amparo.web.templating import on_event_loop
 from tests.web.test_csrf import _routes
 from tests.web.web_support import client_for, csrf, make_app, sign_in
-
-
-def _on_event_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 def test_no_view_queries_the_database_on_the_event_loop(tmp_path: Path) -> None:
@@ -33,7 +25,7 @@ def test_no_view_queries_the_database_on_the_event_loop(tmp_path: Path) -> None:
     in_threads: list[int] = []
 
     def watch(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ARG001
-        if _on_event_loop():
+        if on_event_loop():
             on_loop.append(statement[:80])
         else:
             in_threads.append(threading.get_ident())

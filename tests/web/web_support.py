@@ -130,6 +130,19 @@ def assign(app: FastAPI, number: str, username: str = "caseworker@arg.example") 
         db.commit()
 
 
+def ask_for_information(app: FastAPI, number: str, message: str = "Send your rental contract, please.") -> None:
+    """The assigned caseworker asks the applicant for information from the case page's form."""
+    from tests.web.conftest import parse
+
+    with client_for(app) as staff:
+        sign_in(staff, "caseworker@arg.example")
+        page = staff.get(f"/staff/cases/{number}")
+        version = parse(page.text).xpath("//form[contains(@action, 'request-information')]//input[@name='version']/@value")[0]
+        sent = staff.post(f"/staff/cases/{number}/request-information", follow_redirects=False, data={
+            "message": message, "due_date": "2039-01-31", "version": version, "csrf_token": csrf(page.text)})
+        assert sent.status_code == 303
+
+
 def refusal_form(page_text: str, **overrides: str) -> dict[str, Any]:
     version = re.search(r'name="version" value="(\d+)"', page_text)
     assert version

@@ -167,7 +167,8 @@ def switch_url(request: Request, code: str) -> str:
     return _in_language(form_page(request), code)
 
 
-def _on_event_loop() -> bool:
+def on_event_loop() -> bool:
+    """Whether this thread is running an asyncio loop (where no database query may run)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -186,7 +187,7 @@ def layout_user(request: Request) -> Any:
     """
     user = getattr(request.state, "user", None)
     app = request.scope.get("app")
-    if user is not None or session_token(request) is None or app is None or _on_event_loop():
+    if user is not None or session_token(request) is None or app is None or on_event_loop():
         return user
     sessions = getattr(app.state, "read_sessionmaker", None)
     if sessions is None:
